@@ -1,0 +1,22 @@
+package dev.roomcast.api;
+
+import dev.roomcast.protocol.ErrorCode;
+import dev.roomcast.protocol.Json;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** An HTTP API error with a JSON body: {@code {"error":"invalid_room","message":"..."}}. */
+public final class ApiError extends WebApplicationException {
+
+    public ApiError(int status, ErrorCode code, String message) {
+        super(message, null, Response.status(status)
+                .type(MediaType.APPLICATION_JSON)
+                .entity(body(code.name(), message))
+                .build());
+    }
+
+    public static String body(String code, String message) {
+        return "{\"error\":" + Json.quote(code) + ",\"message\":" + Json.quote(message) + "}";
+    }
+}

@@ -1,0 +1,86 @@
+package dev.roomcast.auth;
+
+import dev.roomcast.config.RoomcastConfig;
+import dev.roomcast.hub.Hub;
+import dev.roomcast.node.NodeState;
+import io.quarkus.websockets.next.HttpUpgradeCheck;
+import io.quarkus.websockets.next.UserData;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decides every WebSocket upgrade before a connection exists: draining or full node → 503,
+ * foreign Origin → 403, bad identity → 401/400. The identity is handed to the endpoint in user data.
+ */
+@ApplicationScoped
+public class UpgradeGate implements HttpUpgradeCheck {
+
+    public static final UserData.TypedKey<Identity> IDENTITY = new UserData.TypedKey<>("roomcast.identity");
+    private static final Logger LOG = Logger.getLogger(UpgradeGate.class);
+
+    private final IdentityResolver identities;
+    private final Hub hub;
+    private final NodeState state;
+    private final int maxConnections;
+    private final List<String> allowedOrigins;
+    private final UpgradeObserver observer;
+
+    public UpgradeGate(IdentityResolver identities, Hub hub, NodeState state, RoomcastConfig config,
+            UpgradeObserver observer) {
+        this.identities = identities;
+        this.hub = hub;
+        this.state = state;
+        this.maxConnections = config.limits().maxConnections();
+        this.allowedOrigins = config.limits().allowedOrigins();
+        this.observer = observer;
+    }
+
+    @Override
+    public Uni<CheckResult> perform(HttpUpgradeContext context) {
+        if (state.isDraining()) {
+            return reject(503, "draining");
+        }
+        if (hub.connectionCount() >= maxConnections) {
+            return reject(503, "max_connections");
+        }
+        String origin = context.httpRequest().getHeader("Origin");
+        if (origin != null && !originAllowed(origin)) {
+            return reject(403, "origin");
+        }
+        return Uni.createFrom().item(() -> identities.resolve(context.httpRequest()))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onItem().transform(identity -> {
+                    context.userData().put(IDENTITY, identity);
+                    return CheckResult.permitUpgradeSync();
+                })
+                .onFailure(AuthenticationException.class).recoverWithItem(e -> {
+                    observer.refused("unauthorized");
+                    LOG.debugf("upgrade refused: %s", e.getMessage());
+                    return CheckResult.rejectUpgradeSync(401,
+                            Map.of("WWW-Authenticate", List.of("Bearer error=\"invalid_token\"")));
+                })
+                .onFailure(IllegalArgumentException.class).recoverWithItem(e -> {
+                    observer.refused("bad_user");
+                    return CheckResult.rejectUpgradeSync(400);
+                });
+    }
+
+    boolean originAllowed(String origin) {
+        for (String allowed : allowedOrigins) {
+            if (allowed.equals("*") || allowed.equalsIgnoreCase(origin)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Uni<CheckResult> reject(int status, String reason) {
+        observer.refused(reason);
+        return CheckResult.rejectUpgrade(status);
+    }
+}

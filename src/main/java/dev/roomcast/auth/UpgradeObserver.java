@@ -1,0 +1,10 @@
+package dev.roomcast.auth;
+
+/** Told about refused upgrades; metrics implement it. */
+public interface UpgradeObserver {
+
+    UpgradeObserver NONE = reason -> {
+    };
+
+    void refused(String reason);
+}

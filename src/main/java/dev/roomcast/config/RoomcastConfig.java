@@ -1,0 +1,132 @@
+package dev.roomcast.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Every {@code roomcast.*} key. Defaults live here and in README.md ("Configuration"). */
+@ConfigMapping(prefix = "roomcast")
+public interface RoomcastConfig {
+
+    /** Identifies this instance in Redis (presence leases). Empty: a random id per start. */
+    @WithName("node-id")
+    Optional<String> nodeId();
+
+    Auth auth();
+
+    Api api();
+
+    Redis redis();
+
+    Limits limits();
+
+    History history();
+
+    Presence presence();
+
+    Users users();
+
+    Metrics metrics();
+
+    Drain drain();
+
+    interface Auth {
+        /** {@code jwt} (default outside dev and test) or {@code none} ({@code ?user=NAME} is trusted). */
+        @WithDefault("jwt")
+        AuthMode mode();
+    }
+
+    interface Api {
+        /** Keys accepted as {@code Authorization: Bearer <key>} on /api. Empty: open only when auth.mode=none. */
+        Optional<List<String>> keys();
+    }
+
+    interface Redis {
+        /** Prefix of every key and channel, so several deployments can share one Redis. */
+        @WithDefault("rc")
+        String prefix();
+    }
+
+    interface Limits {
+        @WithName("max-message-size")
+        @WithDefault("65536")
+        int maxMessageSize();
+
+        @WithName("max-rooms-per-connection")
+        @WithDefault("128")
+        int maxRoomsPerConnection();
+
+        @WithName("max-connections")
+        @WithDefault("50000")
+        int maxConnections();
+
+        /** Frames per second per connection (token bucket refill rate). */
+        @WithDefault("100")
+        int rate();
+
+        /** Token bucket size. */
+        @WithDefault("200")
+        int burst();
+
+        @WithName("allowed-origins")
+        @WithDefault("*")
+        List<String> allowedOrigins();
+
+        @WithName("outbound-max-bytes")
+        @WithDefault("1048576")
+        long outboundMaxBytes();
+
+        @WithName("outbound-max-frames")
+        @WithDefault("1024")
+        int outboundMaxFrames();
+    }
+
+    interface History {
+        /** Messages kept per room. 0 disables history. */
+        @WithDefault("1000")
+        int size();
+
+        /** How long a room's history lives after its last message. */
+        @WithDefault("15m")
+        Duration ttl();
+    }
+
+    interface Presence {
+        Events events();
+
+        interface Events {
+            @WithName("max-members")
+            @WithDefault("1000")
+            int maxMembers();
+        }
+    }
+
+    interface Users {
+        @WithName("single-session")
+        @WithDefault("false")
+        boolean singleSession();
+    }
+
+    interface Metrics {
+        Rooms rooms();
+
+        interface Rooms {
+            @WithDefault("100")
+            int max();
+        }
+    }
+
+    interface Drain {
+        /** Connections are closed with 1012 spread over this window after SIGTERM. */
+        @WithDefault("10s")
+        Duration window();
+    }
+
+    enum AuthMode {
+        jwt, none
+    }
+}

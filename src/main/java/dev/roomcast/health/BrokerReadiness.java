@@ -1,0 +1,38 @@
+package dev.roomcast.health;
+
+import dev.roomcast.hub.Hub;
+import dev.roomcast.node.NodeState;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Ready when this node receives what is published (the broker's subscriber is up and resubscribed)
+ * and it is not draining. A load balancer stops sending new clients otherwise.
+ */
+@Readiness
+@ApplicationScoped
+public class BrokerReadiness implements HealthCheck {
+
+    private final Hub hub;
+    private final NodeState state;
+
+    public BrokerReadiness(Hub hub, NodeState state) {
+        this.hub = hub;
+        this.state = state;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        boolean subscriber = hub.broker().isReady();
+        boolean draining = state.isDraining();
+        return HealthCheckResponse.named("roomcast-broker")
+                .status(subscriber && !draining)
+                .withData("broker", hub.broker().name())
+                .withData("subscriber", subscriber ? "up" : "down")
+                .withData("draining", draining)
+                .withData("connections", hub.connectionCount())
+                .build();
+    }
+}

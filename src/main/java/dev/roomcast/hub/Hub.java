@@ -1,0 +1,243 @@
+package dev.roomcast.hub;
+
+import dev.roomcast.broker.Broker;
+import dev.roomcast.broker.BrokerListener;
+import dev.roomcast.presence.Presence;
+import org.jboss.logging.Logger;
+
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The node-local registry {@code room → sessions} and {@code user → sessions}, and local delivery.
+ * <p>
+ * A room's broker channel is subscribed when its first local member joins and unsubscribed when the
+ * last one leaves. The decision and the broker call happen inside {@link ConcurrentHashMap#compute}, so
+ * concurrent join/leave/close of many connections issue subscribe/unsubscribe strictly alternating, in
+ * the order the registry changed — the broker keeps that order per channel.
+ */
+public final class Hub implements BrokerListener {
+
+    private static final Logger LOG = Logger.getLogger(Hub.class);
+
+    private final Broker broker;
+    private final Presence presence;
+    private final DeliveryObserver observer;
+    private final ConcurrentHashMap<String, Group> rooms = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Group> users = new ConcurrentHashMap<>();
+    private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+
+    public Hub(Broker broker, Presence presence, DeliveryObserver observer) {
+        this.broker = broker;
+        this.presence = presence;
+        this.observer = observer;
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    public Presence presence() {
+        return presence;
+    }
+
+    // --- connections ---------------------------------------------------------------------------
+
+    /** Registers a new connection; completes once direct messages to its user reach this node. */
+    public CompletionStage<Void> register(Session session) {
+        sessions.add(session);
+        Group g = users.compute(session.user(), (user, group) -> {
+            if (group == null) {
+                group = new Group(broker.subscribeUser(user));
+            }
+            group.members.add(session);
+            return group;
+        });
+        return g.subscribed.thenApply(x -> null);
+    }
+
+    /** Removes a closed connection from every room and user entry. */
+    public void unregister(Session session) {
+        if (!sessions.remove(session)) {
+            return;
+        }
+        for (String room : Set.copyOf(session.rooms())) {
+            leave(session, room, true);
+        }
+        users.computeIfPresent(session.user(), (user, group) -> {
+            group.members.remove(session);
+            if (group.members.isEmpty()) {
+                broker.unsubscribeUser(user).exceptionally(e -> logFailure("unsubscribe user " + user, e));
+                return null;
+            }
+            return group;
+        });
+    }
+
+    // --- rooms ---------------------------------------------------------------------------------
+
+    /**
+     * Adds the session to the room. Completes when the room's channel is subscribed and presence is
+     * recorded, with whether this was the user's first connection in the room. Joining twice is a no-op.
+     */
+    public CompletionStage<JoinOutcome> join(Session session, String room, boolean presenceEvents) {
+        if (!session.addRoom(room, presenceEvents)) {
+            Group existing = rooms.get(room);
+            CompletionStage<Object> ready = existing == null ? CompletableFuture.completedFuture(null) : existing.subscribed;
+            return ready.thenApply(x -> new JoinOutcome(false, false, 0));
+        }
+        Group g = rooms.compute(room, (r, group) -> {
+            if (group == null) {
+                group = new Group(broker.subscribeRoom(r));
+            }
+            group.members.add(session);
+            return group;
+        });
+        return g.subscribed
+                .thenCompose(x -> presence.add(room, session.user(), session.id()))
+                .thenApply(change -> new JoinOutcome(true, change.userChanged(), change.users()))
+                .whenComplete((outcome, failure) -> {
+                    if (failure != null) {
+                        // Nothing stays joined when the subscription or presence write failed.
+                        removeFromRoom(session, room);
+                    }
+                });
+    }
+
+    /**
+     * Removes the session from the room; false if it was not a member.
+     *
+     * @param announce send {@code left} if this was the user's last connection in the room; false to undo
+     *                 a join that never completed (its {@code joined} was never sent)
+     */
+    public boolean leave(Session session, String room, boolean announce) {
+        if (!removeFromRoom(session, room)) {
+            return false;
+        }
+        presence.remove(room, session.user(), session.id())
+                .thenAccept(change -> {
+                    if (announce && change.userChanged()) {
+                        announce(room, "left", session.user(), change.users());
+                    }
+                })
+                .exceptionally(e -> logFailure("presence remove " + room, e));
+        return true;
+    }
+
+    private boolean removeFromRoom(Session session, String room) {
+        if (!session.removeRoom(room)) {
+            return false;
+        }
+        rooms.computeIfPresent(room, (r, group) -> {
+            group.members.remove(session);
+            if (group.members.isEmpty()) {
+                broker.unsubscribeRoom(r).exceptionally(e -> logFailure("unsubscribe room " + r, e));
+                return null;
+            }
+            return group;
+        });
+        return true;
+    }
+
+    /** Publishes a presence event ({@code joined}/{@code left}) to the room's members on every node. */
+    public void announce(String room, String event, String user, int usersInRoom) {
+        if (usersInRoom > maxMembersForEvents) {
+            return;
+        }
+        String frame = "{\"type\":\"" + event + "\",\"room\":\"" + room + "\",\"user\":\"" + user + "\"}";
+        broker.publishRoomEvent(room, frame).exceptionally(e -> logFailure("presence event " + room, e));
+    }
+
+    private volatile int maxMembersForEvents = Integer.MAX_VALUE;
+
+    public void setMaxMembersForEvents(int max) {
+        this.maxMembersForEvents = max;
+    }
+
+    // --- delivery ------------------------------------------------------------------------------
+
+    @Override
+    public void onRoomFrame(String room, OutboundFrame frame) {
+        Group g = rooms.get(room);
+        if (g == null) {
+            return;
+        }
+        int delivered = 0;
+        boolean event = frame.kind() == OutboundFrame.Kind.PRESENCE_EVENT;
+        for (Session s : g.members) {
+            if (event && !s.wantsPresenceEvents(room)) {
+                continue;
+            }
+            s.send(frame);
+            delivered++;
+        }
+        observer.delivered(room, frame, delivered);
+    }
+
+    @Override
+    public void onUserFrame(String user, OutboundFrame frame) {
+        Group g = users.get(user);
+        if (g == null) {
+            return;
+        }
+        int delivered = 0;
+        for (Session s : g.members) {
+            s.send(frame);
+            delivered++;
+        }
+        observer.delivered(null, frame, delivered);
+    }
+
+    // --- introspection -------------------------------------------------------------------------
+
+    public int connectionCount() {
+        return sessions.size();
+    }
+
+    public int roomCount() {
+        return rooms.size();
+    }
+
+    public int userCount() {
+        return users.size();
+    }
+
+    public int localMembers(String room) {
+        Group g = rooms.get(room);
+        return g == null ? 0 : g.members.size();
+    }
+
+    public Set<String> roomNames() {
+        return rooms.keySet();
+    }
+
+    public Set<Session> sessions() {
+        return sessions;
+    }
+
+    private static Void logFailure(String what, Throwable e) {
+        LOG.warnf("%s failed: %s", what, e.toString());
+        return null;
+    }
+
+    /** Local members of a room or connections of a user, and the subscription of its channel. */
+    private static final class Group {
+        final Set<Session> members = ConcurrentHashMap.newKeySet();
+        final CompletionStage<Object> subscribed;
+
+        @SuppressWarnings("unchecked")
+        Group(CompletionStage<Void> subscribed) {
+            this.subscribed = (CompletionStage<Object>) (CompletionStage<?>) subscribed;
+        }
+    }
+
+    /**
+     * @param added       false when the session was already a member
+     * @param firstOfUser the user's first connection in the room (cluster-wide): announce {@code joined}
+     * @param users       distinct users in the room after the join
+     */
+    public record JoinOutcome(boolean added, boolean firstOfUser, int users) {
+    }
+}

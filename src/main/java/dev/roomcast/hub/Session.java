@@ -1,0 +1,151 @@
+package dev.roomcast.hub;
+
+import dev.roomcast.protocol.Offsets;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One client connection: who it is, which rooms it joined, and where its frames go.
+ * Frames of one connection are handled one at a time (serial inbound processing), but deliveries arrive
+ * from any thread, hence the concurrent set.
+ */
+public final class Session {
+
+    private final String id;
+    private final String user;
+    private final FrameSink sink;
+    private final RoomPermissions permissions;
+    private final Set<String> rooms = ConcurrentHashMap.newKeySet();
+    /** Rooms joined with {@code "presence": false}: no joined/left events for them. */
+    private final Set<String> quietRooms = ConcurrentHashMap.newKeySet();
+    private final RateLimiter limiter;
+    /** Live frames of rooms being joined, held back until the ack and the replayed history are out. */
+    private final Map<String, List<OutboundFrame>> held = new HashMap<>();
+    private volatile boolean holding;
+    private final int maxHeld;
+
+    public Session(String id, String user, FrameSink sink, RoomPermissions permissions, RateLimiter limiter,
+            int maxHeld) {
+        this.maxHeld = maxHeld;
+        this.id = id;
+        this.user = user;
+        this.sink = sink;
+        this.permissions = permissions;
+        this.limiter = limiter;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public RoomPermissions permissions() {
+        return permissions;
+    }
+
+    public RateLimiter limiter() {
+        return limiter;
+    }
+
+    public boolean isMember(String room) {
+        return rooms.contains(room);
+    }
+
+    public Set<String> rooms() {
+        return rooms;
+    }
+
+    public int roomCount() {
+        return rooms.size();
+    }
+
+    boolean addRoom(String room, boolean presenceEvents) {
+        if (presenceEvents) {
+            quietRooms.remove(room);
+        } else {
+            quietRooms.add(room);
+        }
+        return rooms.add(room);
+    }
+
+    boolean removeRoom(String room) {
+        quietRooms.remove(room);
+        return rooms.remove(room);
+    }
+
+    public boolean wantsPresenceEvents(String room) {
+        return !quietRooms.contains(room);
+    }
+
+    /** Starts holding back live frames of {@code room}; call before joining it. */
+    public synchronized void hold(String room) {
+        held.put(room, new ArrayList<>());
+        holding = true;
+    }
+
+    /**
+     * Sends the frames held for {@code room} — only those after {@code after} when it is not null, since
+     * the replay already covered the rest — and resumes live delivery, without a gap or a duplicate.
+     */
+    public synchronized void release(String room, String after) {
+        List<OutboundFrame> frames = held.remove(room);
+        holding = !held.isEmpty();
+        if (frames == null) {
+            return;
+        }
+        for (OutboundFrame f : frames) {
+            if (after == null || f.offset() == null || Offsets.compare(f.offset(), after) > 0) {
+                send(f);
+            }
+        }
+    }
+
+    /** Stops holding {@code room} and drops what was held: the join did not happen. */
+    public synchronized void discard(String room) {
+        held.remove(room);
+        holding = !held.isEmpty();
+    }
+
+    /** Sends a frame; a connection whose queue is over its bound is closed as a slow consumer. */
+    public void send(OutboundFrame frame) {
+        if (holding && frame.room() != null && hold(frame)) {
+            return;
+        }
+        if (!sink.write(frame) && sink.isOpen()) {
+            sink.close(CloseCodes.SLOW_CONSUMER, "slow consumer");
+        }
+    }
+
+    private synchronized boolean hold(OutboundFrame frame) {
+        List<OutboundFrame> frames = held.get(frame.room());
+        if (frames == null) {
+            return false;
+        }
+        if (frames.size() >= maxHeld) {
+            sink.close(CloseCodes.SLOW_CONSUMER, "slow consumer");
+        }
+        frames.add(frame);
+        return true;
+    }
+
+    public void close(int code, String reason) {
+        sink.close(code, reason);
+    }
+
+    public boolean isOpen() {
+        return sink.isOpen();
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + id + ", " + user + "]";
+    }
+}

@@ -1,0 +1,98 @@
+package dev.roomcast.node;
+
+import dev.roomcast.auth.UpgradeObserver;
+import dev.roomcast.broker.Broker;
+import dev.roomcast.broker.MemoryBroker;
+import dev.roomcast.config.RoomcastConfig;
+import dev.roomcast.hub.DeliveryObserver;
+import dev.roomcast.hub.Hub;
+import dev.roomcast.presence.LocalPresence;
+import dev.roomcast.presence.Presence;
+import dev.roomcast.ws.ConnectionObserver;
+import dev.roomcast.ws.FrameDispatcher;
+import dev.roomcast.ws.SinkObserver;
+import dev.roomcast.ws.ProtocolObserver;
+import io.quarkus.arc.DefaultBean;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+
+/** Wires the node: broker, presence, hub and the frame dispatcher. */
+@ApplicationScoped
+public class NodeProducers {
+
+    private static final Logger LOG = Logger.getLogger(NodeProducers.class);
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    Broker memoryBroker(RoomcastConfig config) {
+        LOG.info("broker: memory (single node; set quarkus.redis.hosts to scale out)");
+        return new MemoryBroker(config.history().size(), config.history().ttl(), Clock.systemUTC());
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    Presence localPresence() {
+        return new LocalPresence();
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    DeliveryObserver noDeliveryObserver() {
+        return DeliveryObserver.NONE;
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    ProtocolObserver noProtocolObserver() {
+        return ProtocolObserver.NONE;
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    UpgradeObserver noUpgradeObserver() {
+        return UpgradeObserver.NONE;
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    SinkObserver noSinkObserver() {
+        return SinkObserver.NONE;
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    ConnectionObserver noConnectionObserver() {
+        return ConnectionObserver.NONE;
+    }
+
+    @Produces
+    @Singleton
+    Hub hub(Broker broker, Presence presence, DeliveryObserver observer, RoomcastConfig config) {
+        Hub hub = new Hub(broker, presence, observer);
+        hub.setMaxMembersForEvents(config.presence().events().maxMembers());
+        broker.start(hub);
+        return hub;
+    }
+
+    @Produces
+    @Singleton
+    FrameDispatcher dispatcher(Hub hub, RoomcastConfig config, ProtocolObserver observer) {
+        var limits = new FrameDispatcher.Limits(
+                config.limits().maxMessageSize(),
+                config.limits().maxRoomsPerConnection(),
+                Math.max(1, config.history().size()),
+                config.limits().burst());
+        return new FrameDispatcher(hub, limits, observer, Clock.systemUTC());
+    }
+}

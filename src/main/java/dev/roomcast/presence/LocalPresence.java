@@ -1,0 +1,69 @@
+package dev.roomcast.presence;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Presence of this node only, for the memory broker. */
+public final class LocalPresence implements Presence {
+
+    /** room → user → connection count; each room map is guarded by its own monitor. */
+    private final ConcurrentHashMap<String, Map<String, Integer>> rooms = new ConcurrentHashMap<>();
+
+    @Override
+    public CompletionStage<Change> add(String room, String user, String connectionId) {
+        boolean[] first = new boolean[1];
+        int[] users = new int[1];
+        rooms.compute(room, (k, members) -> {
+            if (members == null) {
+                members = new HashMap<>();
+            }
+            first[0] = members.merge(user, 1, Integer::sum) == 1;
+            users[0] = members.size();
+            return members;
+        });
+        return CompletableFuture.completedFuture(new Change(first[0], users[0]));
+    }
+
+    @Override
+    public CompletionStage<Change> remove(String room, String user, String connectionId) {
+        boolean[] last = new boolean[1];
+        int[] users = new int[1];
+        rooms.computeIfPresent(room, (k, members) -> {
+            Integer n = members.get(user);
+            if (n == null) {
+                return members;
+            }
+            if (n == 1) {
+                members.remove(user);
+                last[0] = true;
+            } else {
+                members.put(user, n - 1);
+            }
+            users[0] = members.size();
+            return members.isEmpty() ? null : members;
+        });
+        return CompletableFuture.completedFuture(new Change(last[0], users[0]));
+    }
+
+    @Override
+    public CompletionStage<List<Member>> members(String room) {
+        List<Member> list = new ArrayList<>();
+        rooms.computeIfPresent(room, (k, members) -> {
+            members.forEach((user, n) -> list.add(new Member(user, n)));
+            return members;
+        });
+        list.sort(Comparator.comparing(Member::user));
+        return CompletableFuture.completedFuture(list);
+    }
+
+    /** Rooms with at least one member; for leak checks. */
+    public int roomCount() {
+        return rooms.size();
+    }
+}

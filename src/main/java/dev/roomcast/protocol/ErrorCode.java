@@ -1,0 +1,16 @@
+package dev.roomcast.protocol;
+
+/** Codes of {@code error} frames; the wire name is the lower-case enum name. Documented in docs/protocol.md. */
+public enum ErrorCode {
+    bad_request,
+    unknown_type,
+    invalid_room,
+    invalid_user,
+    not_joined,
+    too_large,
+    too_many_rooms,
+    forbidden,
+    rate_limited,
+    unavailable,
+    internal
+}

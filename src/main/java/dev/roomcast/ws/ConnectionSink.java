@@ -1,0 +1,72 @@
+package dev.roomcast.ws;
+
+import dev.roomcast.hub.FrameSink;
+import dev.roomcast.hub.OutboundFrame;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.WebSocketConnection;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes frames to a WebSocket connection and bounds what is queued but not yet written: a client
+ * that stops reading makes the frames pile up here, and over the bound it is disconnected instead of
+ * growing the node's memory.
+ */
+final class ConnectionSink implements FrameSink {
+
+    private final WebSocketConnection connection;
+    private final long maxBytes;
+    private final int maxFrames;
+    private final SinkObserver observer;
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicInteger queuedFrames = new AtomicInteger();
+    private volatile boolean closing;
+
+    ConnectionSink(WebSocketConnection connection, long maxBytes, int maxFrames, SinkObserver observer) {
+        this.connection = connection;
+        this.maxBytes = maxBytes;
+        this.maxFrames = maxFrames;
+        this.observer = observer;
+    }
+
+    @Override
+    public boolean write(OutboundFrame frame) {
+        if (closing) {
+            return true;
+        }
+        int weight = frame.weight();
+        if (queuedFrames.get() >= maxFrames || queuedBytes.get() + weight > maxBytes) {
+            return false;
+        }
+        queuedFrames.incrementAndGet();
+        queuedBytes.addAndGet(weight);
+        connection.sendText(frame.text()).subscribe().with(
+                ok -> written(weight),
+                failure -> written(weight));
+        observer.frameOut(frame, weight);
+        return true;
+    }
+
+    private void written(int weight) {
+        queuedFrames.decrementAndGet();
+        queuedBytes.addAndGet(-weight);
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        observer.closing(code);
+        connection.close(new CloseReason(code, reason)).subscribe().with(x -> {
+        }, e -> {
+        });
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closing && connection.isOpen();
+    }
+}

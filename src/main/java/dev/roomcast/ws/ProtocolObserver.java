@@ -1,0 +1,28 @@
+package dev.roomcast.ws;
+
+import dev.roomcast.protocol.ErrorCode;
+
+/** Counts what happens at the protocol level; metrics implement it. */
+public interface ProtocolObserver {
+
+    ProtocolObserver NONE = new ProtocolObserver() {
+    };
+
+    default void frameIn(int chars) {
+    }
+
+    default void error(ErrorCode code) {
+    }
+
+    default void rateLimited() {
+    }
+
+    default void joined() {
+    }
+
+    default void recovered(boolean complete) {
+    }
+
+    default void published(String room) {
+    }
+}

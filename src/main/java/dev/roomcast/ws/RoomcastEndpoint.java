@@ -1,0 +1,102 @@
+package dev.roomcast.ws;
+
+import dev.roomcast.auth.Identity;
+import dev.roomcast.auth.UpgradeGate;
+import dev.roomcast.config.RoomcastConfig;
+import dev.roomcast.hub.Hub;
+import dev.roomcast.hub.OutboundFrame;
+import dev.roomcast.hub.RateLimiter;
+import dev.roomcast.hub.Session;
+import dev.roomcast.node.NodeId;
+import dev.roomcast.protocol.ErrorCode;
+import dev.roomcast.protocol.ServerFrames;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OnBinaryMessage;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.UserData;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+import org.jboss.logging.Logger;
+
+/**
+ * {@code /ws}: decodes frames and hands them to the dispatcher. Holds no state of its own — the
+ * {@link Session} lives in the connection's user data. Frames of one connection are processed one at
+ * a time (the default serial mode), which keeps each publisher's messages in order.
+ */
+@WebSocket(path = "/ws")
+public class RoomcastEndpoint {
+
+    private static final Logger LOG = Logger.getLogger(RoomcastEndpoint.class);
+    private static final UserData.TypedKey<Session> SESSION = new UserData.TypedKey<>("roomcast.session");
+
+    private final Hub hub;
+    private final FrameDispatcher dispatcher;
+    private final RoomcastConfig config;
+    private final NodeId nodeId;
+    private final SinkObserver sinkObserver;
+    private final ConnectionObserver connectionObserver;
+
+    public RoomcastEndpoint(Hub hub, FrameDispatcher dispatcher, RoomcastConfig config, NodeId nodeId,
+            SinkObserver sinkObserver, ConnectionObserver connectionObserver) {
+        this.hub = hub;
+        this.dispatcher = dispatcher;
+        this.config = config;
+        this.nodeId = nodeId;
+        this.sinkObserver = sinkObserver;
+        this.connectionObserver = connectionObserver;
+    }
+
+    @OnOpen
+    public Uni<Void> onOpen(WebSocketConnection connection) {
+        Identity identity = connection.userData().get(UpgradeGate.IDENTITY);
+        var limits = config.limits();
+        var sink = new ConnectionSink(connection, limits.outboundMaxBytes(), limits.outboundMaxFrames(), sinkObserver);
+        Session session = new Session(connection.id(), identity.user(), sink, identity.permissions(),
+                new RateLimiter(limits.rate(), limits.burst()), limits.outboundMaxFrames());
+        connection.userData().put(SESSION, session);
+        connectionObserver.opened();
+        return Uni.createFrom().completionStage(hub.register(session))
+                .onItem().invoke(() -> session.send(
+                        OutboundFrame.reply(ServerFrames.welcome(session.user(), session.id(), nodeId.value()))))
+                .onFailure().invoke(e -> session.close(1013, "broker unavailable, try again later"))
+                .onFailure().recoverWithNull();
+    }
+
+    @OnTextMessage
+    public Uni<Void> onText(String text, WebSocketConnection connection) {
+        Session session = connection.userData().get(SESSION);
+        return Uni.createFrom().completionStage(dispatcher.handle(session, text));
+    }
+
+    @OnBinaryMessage
+    public void onBinary(Buffer data, WebSocketConnection connection) {
+        Session session = connection.userData().get(SESSION);
+        session.send(OutboundFrame.reply(ServerFrames.error(null, ErrorCode.bad_request,
+                "binary frames are not supported; send JSON text frames")));
+    }
+
+    @OnClose
+    public void onClose(WebSocketConnection connection) {
+        Session session = connection.userData().get(SESSION);
+        if (session != null) {
+            hub.unregister(session);
+            CloseReason reason = connection.closeReason();
+            connectionObserver.closed(reason == null ? CloseReason.ABNORMAL.getCode() : reason.getCode());
+        }
+    }
+
+    @OnError
+    public void onError(Throwable failure, WebSocketConnection connection) {
+        // Any failure in our own code is a bug; the node stays up and the client is told.
+        LOG.errorf(failure, "error on connection %s", connection.id());
+        Session session = connection.userData().get(SESSION);
+        if (session != null) {
+            session.send(OutboundFrame.reply(ServerFrames.error(null, ErrorCode.internal, "internal error")));
+        }
+    }
+}

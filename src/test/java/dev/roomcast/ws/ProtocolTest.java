@@ -1,0 +1,237 @@
+package dev.roomcast.ws;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.roomcast.hub.Hub;
+import dev.roomcast.testing.WsClient;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+
+/** Protocol v1 on one node, with real WebSocket clients against the running application. */
+@QuarkusTest
+class ProtocolTest {
+
+    @TestHTTPResource("/ws")
+    URI ws;
+
+    @Inject
+    Hub hub;
+
+    private final List<WsClient> clients = new ArrayList<>();
+
+    private WsClient connect(String user) {
+        String url = ws.toString().replaceFirst("^http", "ws") + (user == null ? "" : "?user=" + user);
+        WsClient c = WsClient.connect(url);
+        clients.add(c);
+        return c;
+    }
+
+    @AfterEach
+    void closeAll() {
+        clients.forEach(WsClient::close);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.connectionCount() == 0);
+    }
+
+    @Test
+    void welcomeNamesTheUserAndTheConnection() {
+        WsClient alice = connect("alice");
+        assertThat(alice.welcome().path("user").asText()).isEqualTo("alice");
+        assertThat(alice.welcome().path("connection").asText()).isNotBlank();
+        WsClient anonymous = connect(null);
+        assertThat(anonymous.user()).startsWith("anon-");
+    }
+
+    @Test
+    void roomMessagesReachEveryMemberAndNoOneElse() {
+        WsClient alice = connect("alice"), bob = connect("bob"), carol = connect("carol");
+        alice.join("team-a");
+        bob.join("team-a");
+        carol.join("team-b");
+
+        assertThat(alice.request("{\"type\":\"publish\",\"room\":\"team-a\",\"data\":{\"text\":\"hi\",\"n\":[1,2.50,null]}}")
+                .path("type").asText()).isEqualTo("ack");
+        for (WsClient member : List.of(alice, bob)) {
+            JsonNode m = member.awaitType("message");
+            assertThat(m.path("room").asText()).isEqualTo("team-a");
+            assertThat(m.path("from").asText()).isEqualTo("alice");
+            assertThat(m.path("data").path("text").asText()).isEqualTo("hi");
+            assertThat(m.path("offset").asText()).isNotBlank();
+        }
+        // carol gets her own room's message, and nothing of team-a before it.
+        carol.request("{\"type\":\"publish\",\"room\":\"team-b\",\"data\":\"marker\"}");
+        JsonNode first = carol.awaitType("message");
+        assertThat(first.path("room").asText()).isEqualTo("team-b");
+        assertThat(carol.pending("message")).isEmpty();
+    }
+
+    @Test
+    void dataIsPassedThroughByteForByte() {
+        WsClient alice = connect("alice");
+        alice.join("raw");
+        String data = "{ \"a\" : 1.0e3 , \"u\":\"\\u00e9\\n\", \"deep\":[[[]]] }";
+        alice.send("{\"type\":\"publish\",\"room\":\"raw\",\"data\":" + data + "}");
+        alice.awaitType("message");
+        assertThat(alice.rawFrames()).anyMatch(f -> f.endsWith("\"data\":" + data + "}"));
+        WsClient bob = connect("bob");
+        bob.join("raw");
+        alice.send("{\"type\":\"publish\",\"room\":\"raw\",\"data\":\"x\\ty\"}");
+        assertThat(bob.awaitType("message").path("data").asText()).isEqualTo("x\ty");
+    }
+
+    @Test
+    void leaveStopsDelivery() {
+        WsClient alice = connect("alice"), bob = connect("bob");
+        alice.join("r1");
+        bob.join("r1");
+        assertThat(bob.request("{\"type\":\"leave\",\"room\":\"r1\"}").path("type").asText()).isEqualTo("ack");
+        alice.request("{\"type\":\"publish\",\"room\":\"r1\",\"data\":1}");
+        alice.awaitType("message");
+        bob.join("r2");
+        alice.join("r2");
+        alice.request("{\"type\":\"publish\",\"room\":\"r2\",\"data\":2}");
+        assertThat(bob.awaitType("message").path("room").asText()).isEqualTo("r2");
+        assertThat(bob.pending("message")).isEmpty();
+        assertThat(hub.localMembers("r1")).isEqualTo(1);
+    }
+
+    @Test
+    void directMessagesReachEveryConnectionOfTheUser() {
+        WsClient phone = connect("dana"), laptop = connect("dana"), eve = connect("eve");
+        JsonNode ack = eve.request("{\"type\":\"send\",\"to\":\"dana\",\"data\":{\"hello\":true}}");
+        assertThat(ack.path("type").asText()).isEqualTo("ack");
+        for (WsClient c : List.of(phone, laptop)) {
+            JsonNode d = c.awaitType("direct");
+            assertThat(d.path("from").asText()).isEqualTo("eve");
+            assertThat(d.path("data").path("hello").asBoolean()).isTrue();
+        }
+        assertThat(eve.pending("direct")).isEmpty();
+    }
+
+    @Test
+    void httpPublishReachesRoomMembers() {
+        WsClient alice = connect("alice");
+        alice.join("workspace-42");
+        given().body("{\"event\":\"app updated\"}").contentType("application/json")
+                .when().post("/api/rooms/workspace-42/messages?from=backend")
+                .then().statusCode(200).body("room", equalTo("workspace-42"));
+        JsonNode m = alice.awaitType("message");
+        assertThat(m.path("data").path("event").asText()).isEqualTo("app updated");
+        assertThat(m.path("from").asText()).isEqualTo("backend");
+
+        given().body("[1,2]").when().post("/api/users/alice/messages").then().statusCode(200);
+        assertThat(alice.awaitType("direct").path("data").size()).isEqualTo(2);
+    }
+
+    @Test
+    void httpApiRefusesBadInput() {
+        given().body("{}").when().post("/api/rooms/bad room!/messages").then().statusCode(400)
+                .body("error", equalTo("invalid_room"));
+        given().body("{not json").when().post("/api/rooms/ok/messages").then().statusCode(400)
+                .body("error", equalTo("bad_request"));
+        given().body("").when().post("/api/rooms/ok/messages").then().statusCode(400);
+        given().body("\"" + "x".repeat(70_000) + "\"").when().post("/api/rooms/ok/messages").then().statusCode(413)
+                .body("error", equalTo("too_large"));
+        given().body("{}").when().post("/api/users/no%20spaces/messages").then().statusCode(400)
+                .body("error", equalTo("invalid_user"));
+    }
+
+    @Test
+    void presenceListsMembersWithTheirConnectionCount() {
+        WsClient a1 = connect("alice"), a2 = connect("alice"), bob = connect("bob");
+        a1.join("p");
+        a2.join("p");
+        bob.join("p");
+        JsonNode p = bob.request("{\"type\":\"presence\",\"room\":\"p\"}");
+        assertThat(p.path("type").asText()).isEqualTo("presence");
+        assertThat(p.path("members").toString())
+                .isEqualTo("[{\"user\":\"alice\",\"connections\":2},{\"user\":\"bob\",\"connections\":1}]");
+        given().when().get("/api/rooms/p/presence").then().statusCode(200)
+                .body("members.user", hasItems("alice", "bob")).body("count", equalTo(2));
+    }
+
+    @Test
+    void joinedAndLeftEventsAreSentOncePerUser() {
+        WsClient watcher = connect("watcher");
+        watcher.join("ev");
+        WsClient a1 = connect("alice"), a2 = connect("alice");
+        a1.join("ev");
+        a2.join("ev");
+        assertThat(watcher.awaitType("joined").path("user").asText()).isEqualTo("watcher"); // its own join
+        JsonNode joined = watcher.awaitType("joined");
+        assertThat(joined.path("user").asText()).isEqualTo("alice");
+        a1.close();
+        a2.close();
+        assertThat(watcher.awaitType("left").path("user").asText()).isEqualTo("alice");
+        assertThat(watcher.pending("joined")).isEmpty();
+        assertThat(watcher.pending("left")).isEmpty();
+    }
+
+    @Test
+    void everyErrorCodeLeavesTheConnectionUsable() {
+        WsClient c = connect("alice");
+        assertError(c, "{not json", "bad_request");
+        assertError(c, "[1,2]", "bad_request");
+        assertError(c, "{\"type\":\"join\"}", "bad_request");
+        assertError(c, "{\"type\":\"join\",\"room\":7,\"id\":\"x\"}", "bad_request");
+        assertError(c, "{\"type\":\"teleport\",\"id\":\"u\"}", "unknown_type");
+        assertError(c, "{\"type\":\"join\",\"room\":\"has space\",\"id\":\"i\"}", "invalid_room");
+        assertError(c, "{\"type\":\"join\",\"room\":\"" + "r".repeat(129) + "\",\"id\":\"i\"}", "invalid_room");
+        assertError(c, "{\"type\":\"publish\",\"room\":\"elsewhere\",\"data\":1,\"id\":\"n\"}", "not_joined");
+        assertError(c, "{\"type\":\"leave\",\"room\":\"elsewhere\",\"id\":\"n\"}", "not_joined");
+        assertError(c, "{\"type\":\"publish\",\"room\":\"big\",\"data\":\"" + "x".repeat(70_000) + "\"}", "too_large");
+        assertError(c, "{\"type\":\"send\",\"to\":\"not valid!\",\"data\":1}", "invalid_user");
+        c.join("j");
+        assertError(c, "{\"type\":\"publish\",\"room\":\"j\"}", "bad_request");
+
+        JsonNode error = c.request("{\"type\":\"teleport\"}");
+        assertThat(error.path("id").asText()).startsWith("r"); // the id is echoed
+        c.join("still-works");
+        c.request("{\"type\":\"publish\",\"room\":\"still-works\",\"data\":1}");
+        assertThat(c.awaitType("message").path("room").asText()).isEqualTo("still-works");
+    }
+
+    @Test
+    void binaryFramesAreRefusedWithAnError() {
+        WsClient c = connect("alice");
+        c.sendBinary(new byte[] {1, 2, 3});
+        JsonNode e = c.awaitType("error");
+        assertThat(e.path("code").asText()).isEqualTo("bad_request");
+        assertThat(e.path("message").asText()).contains("binary");
+        c.join("after-binary");
+    }
+
+    @Test
+    void closingRemovesTheConnectionFromEveryRoomAndUser() {
+        WsClient a = connect("alice"), b = connect("bob");
+        a.join("x");
+        a.join("y");
+        b.join("y");
+        assertThat(hub.roomCount()).isEqualTo(2);
+        a.close();
+        b.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.connectionCount() == 0);
+        assertThat(hub.roomCount()).isZero();
+        assertThat(hub.userCount()).isZero();
+    }
+
+    private static void assertError(WsClient c, String frame, String code) {
+        c.send(frame);
+        JsonNode e = c.awaitType("error");
+        assertThat(e.path("code").asText()).as("error for %s", frame.length() > 80 ? frame.substring(0, 80) : frame)
+                .isEqualTo(code);
+        assertThat(e.path("message").asText()).isNotBlank();
+    }
+}
