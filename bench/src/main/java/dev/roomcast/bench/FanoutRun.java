@@ -1,0 +1,266 @@
+package dev.roomcast.bench;
+
+import io.vertx.core.Future;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/** --mode fanout: N subscribers in R rooms, P publishers at a fixed total rate; delivery, loss, latency, server cost. */
+final class FanoutRun {
+    private FanoutRun() {
+    }
+
+    static Report run(Options o) throws InterruptedException {
+        Plan plan = Plan.of(o);
+        Report rep = new Report();
+        scenario(rep, o, plan);
+        try (Pool pool = new Pool(o)) {
+            // --- subscribers
+            List<Conn> subs = new ArrayList<>(o.subscribers);
+            for (int i = 0; i < o.subscribers; i++) {
+                subs.add(pool.newConn(i, false, "sub-" + i, plan.subUrl(i), plan.subRooms(i), plan));
+            }
+            Bench.log("opening %d subscriber connections over %d URL(s) at <= %.0f/s ...", o.subscribers, o.urls.size(), o.connectRate);
+            long setupDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(o.setupTimeoutMs);
+            long subSetupNs = pool.openAll(subs, setupDeadline);
+            int subsReady = pool.readyCount.get();
+            Map<String, Object> setup = rep.section("setup");
+            setup.put("subscribers_ready", subsReady);
+            setup.put("connect_failures", pool.connectFailures.get());
+            setup.put("join_failures", pool.joinFailures.get());
+            setup.put("setup_s", Report.round(subSetupNs / 1e9, 3));
+            setup.put("connects_per_s", Report.round(pool.opened.get() / Math.max(1e-9, subSetupNs / 1e9), 1));
+            setup.put("connect_ms", Report.millis(pool.connectTime));
+            setup.put("join_ms", Report.millis(pool.joinTime));
+            Bench.log("%d/%d subscribers ready in %.2fs", subsReady, o.subscribers, subSetupNs / 1e9);
+
+            // --- publishers
+            Conn[] pubs = new Conn[o.publishers];
+            List<Conn> pubList = new ArrayList<>();
+            for (int p = 0; p < o.publishers; p++) {
+                pubs[p] = pool.newConn(o.subscribers + p, true, "pub-" + p, plan.pubUrl(p), plan.pubRooms(p), plan);
+                pubList.add(pubs[p]);
+            }
+            int before = pool.readyCount.get();
+            pool.openAll(pubList, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(30_000, o.setupTimeoutMs)));
+            int pubsReady = pool.readyCount.get() - before;
+            setup.put("publishers_ready", pubsReady);
+            if (!pool.failureSamples.isEmpty()) {
+                setup.put("failure_samples", new ArrayList<>(pool.failureSamples));
+            }
+            if (pubsReady < o.publishers) {
+                rep.root.put("error", "only " + pubsReady + " of " + o.publishers + " publishers could connect and join");
+                pool.closeAll(10_000);
+                return rep;
+            }
+
+            // --- expected deliveries, from the joins that were acknowledged
+            long[] members = new long[plan.rooms];
+            for (Conn c : subs) {
+                for (int j = 0; j < c.rooms.length; j++) {
+                    if (c.acked[j]) {
+                        members[c.rooms[j]]++;
+                    }
+                }
+            }
+            long expected = 0;
+            long measuredPublishes = 0;
+            long minMembers = Long.MAX_VALUE;
+            long maxMembers = 0;
+            for (int r = 0; r < plan.rooms; r++) {
+                expected += members[r] * plan.measuredPublishes(r);
+                measuredPublishes += plan.measuredPublishes(r);
+                minMembers = Math.min(minMembers, members[r]);
+                maxMembers = Math.max(maxMembers, members[r]);
+            }
+            rep.section("scenario").put("subs_per_room", minMembers == maxMembers ? (Object) minMembers : minMembers + ".." + maxMembers);
+
+            // --- publish
+            long hardStop = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(o.warmupMs + o.durationMs + 60_000);
+            Publisher pub = new Publisher(o, plan, pubs, hardStop);
+            Thread pacer = new Thread(pub, "bench-pacer");
+            pacer.setDaemon(true);
+            pacer.setPriority(Thread.MAX_PRIORITY);
+            Bench.log("publishing %.0f/s for %ds warm-up + %ds measured ...", o.rate, o.warmupMs / 1000, o.durationMs / 1000);
+            pacer.start();
+            long t0 = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pub.startNs == 0 && System.nanoTime() < t0 && pacer.isAlive()) {
+                LockSupport.parkNanos(100_000);
+            }
+            long start = pub.startNs;
+            long measureStart = start + TimeUnit.MILLISECONDS.toNanos(o.warmupMs);
+            long measureEnd = measureStart + TimeUnit.MILLISECONDS.toNanos(o.durationMs);
+            sleepUntil(measureStart, pool, pub, expected);
+            ProcStats.Sample a = new ProcStats.Sample(o.pids, o.redisPid);
+            sleepUntil(measureEnd, pool, pub, expected);
+            ProcStats.Sample b = new ProcStats.Sample(o.pids, o.redisPid);
+            pacer.join(TimeUnit.MILLISECONDS.toMillis(Math.max(1000, (hardStop - System.nanoTime()) / 1_000_000)));
+
+            // --- drain: wait (bounded) for deliveries still in flight
+            long drainStart = System.nanoTime();
+            long drainDeadline = drainStart + TimeUnit.MILLISECONDS.toNanos(o.drainMs);
+            while (pool.measuredDelivered.sum() < expected && System.nanoTime() < drainDeadline) {
+                LockSupport.parkNanos(5_000_000);
+            }
+            long drainMs = (System.nanoTime() - drainStart) / 1_000_000;
+
+            // --- collect
+            List<Shard.Snapshot> snaps = pool.snapshots();
+            Shard.Snapshot all = Shard.Snapshot.merge(snaps);
+            long[] roomMissing = new long[plan.rooms];
+            long[] subsWithLoss = new long[1];
+            List<Future<long[]>> missing = new ArrayList<>();
+            for (Shard s : pool.shards) {
+                missing.add(s.call(() -> {
+                    long[] per = new long[plan.rooms + 1];
+                    for (Conn c : s.conns) {
+                        if (!c.publisher && c.missing(per) > 0) {
+                            per[plan.rooms]++;
+                        }
+                    }
+                    return per;
+                }));
+            }
+            for (Future<long[]> f : missing) {
+                long[] per = Pool.await(f, 30_000);
+                for (int r = 0; r < plan.rooms; r++) {
+                    roomMissing[r] += per[r];
+                }
+                subsWithLoss[0] += per[plan.rooms];
+            }
+            long lossByBits = 0;
+            long worstRoomLoss = 0;
+            for (long m : roomMissing) {
+                lossByBits += m;
+                worstRoomLoss = Math.max(worstRoomLoss, m);
+            }
+
+            double seconds = o.durationMs / 1000.0;
+            Map<String, Object> d = rep.section("delivery");
+            d.put("published", pub.sent.get());
+            d.put("published_measured", measuredPublishes);
+            d.put("publishes_skipped", pub.skipped);
+            d.put("expected", expected);
+            d.put("delivered", all.delivered);
+            d.put("delivered_per_s", Report.round(all.delivered / seconds, 1));
+            d.put("loss", expected - all.delivered);
+            d.put("loss_pct", expected == 0 ? 0.0 : Report.round(100.0 * (expected - all.delivered) / expected, 4));
+            if (lossByBits != expected - all.delivered) {
+                d.put("loss_by_bitmap", lossByBits);
+            }
+            d.put("subscribers_with_loss", subsWithLoss[0]);
+            d.put("worst_room_loss", worstRoomLoss);
+            d.put("duplicates", all.duplicates);
+            d.put("unexpected", all.unexpected);
+            d.put("misrouted", all.misrouted);
+            d.put("malformed", all.malformed);
+            d.put("warmup_delivered", all.unmeasured);
+            d.put("publisher_echoes", all.pubEchoes);
+            d.put("drain_wait_ms", drainMs);
+            d.put("pacer_max_lag_ms", Report.round(pub.maxLagNs / 1e6, 3));
+            d.put("publisher_write_queue_full", pub.backpressured);
+            d.put("error_frames", all.errors);
+            d.put("unexpected_closes", all.unexpectedCloses);
+            if (!all.closes.isEmpty()) {
+                d.put("close_reasons", all.closes);
+            }
+            if (pub.failure != null) {
+                d.put("publisher_failure", pub.failure.toString());
+            }
+            rep.root.put("latency_ms", Report.millis(all.latency));
+            server(rep, o, a, b, all.delivered, seconds);
+            Bench.log("closing connections ...");
+            pool.closeAll(10_000);
+        }
+        return rep;
+    }
+
+    static void scenario(Report rep, Options o, Plan plan) {
+        Map<String, Object> s = rep.section("scenario");
+        s.put("mode", o.mode.name().toLowerCase());
+        if (!o.label.isEmpty()) {
+            s.put("label", o.label);
+        }
+        s.put("date", java.time.OffsetDateTime.now().withNano(0).toString());
+        List<String> urls = new ArrayList<>();
+        o.urls.forEach(u -> urls.add(u.toString()));
+        s.put("urls", urls);
+        s.put("subscribers", o.subscribers);
+        s.put("rooms", o.rooms);
+        s.put("rooms_per_sub", o.roomsPerSub);
+        if (o.mode == Options.Mode.FANOUT) {
+            s.put("publishers", o.publishers);
+            s.put("rate", o.rate);
+            s.put("warmup_s", o.warmupMs / 1000.0);
+            s.put("duration_s", o.durationMs / 1000.0);
+            s.put("payload_bytes", o.payloadBytes);
+            s.put("latency_from", o.latencyFrom.name().toLowerCase());
+        }
+        s.put("client_event_loops", o.eventLoops);
+        s.put("cpus", Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Server CPU over the measurement window (samples a..b) and RSS now. */
+    static void server(Report rep, Options o, ProcStats.Sample a, ProcStats.Sample b, long delivered, double seconds) {
+        Map<String, Object> s = rep.section("server");
+        double total = 0;
+        boolean ok = !o.pids.isEmpty();
+        List<Object> per = new ArrayList<>();
+        for (int i = 0; i < o.pids.size(); i++) {
+            int pid = o.pids.get(i);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pid", pid);
+            if (a.ticks[i] < 0 || b.ticks[i] < 0) {
+                m.put("error", "cannot read /proc/" + pid + "/stat");
+                ok = false;
+            } else {
+                double cpu = ProcStats.cpuSeconds(b.ticks[i] - a.ticks[i]);
+                total += cpu;
+                m.put("cpu_s", Report.round(cpu, 2));
+                m.put("cpu_pct", Report.round(100 * cpu / seconds, 1));
+            }
+            long rss = ProcStats.rssKb(Integer.toString(pid));
+            m.put("rss_mb", rss < 0 ? null : Report.round(rss / 1024.0, 1));
+            per.add(m);
+        }
+        if (!o.pids.isEmpty()) {
+            s.put("instances", per);
+            if (ok) {
+                s.put("cpu_s_total", Report.round(total, 2));
+                s.put("cpu_us_per_delivery", delivered == 0 ? null : Report.round(total * 1e6 / delivered, 3));
+            }
+        }
+        double window = (b.nanos - a.nanos) / 1e9;
+        if (a.redis >= 0 && b.redis >= 0) {
+            s.put("redis_cpu_s", Report.round(ProcStats.cpuSeconds(b.redis - a.redis), 2));
+        }
+        if (a.self >= 0 && b.self >= 0) {
+            s.put("bench_cpu_s", Report.round(ProcStats.cpuSeconds(b.self - a.self), 2));
+        }
+        if (a.machine != null && b.machine != null && b.machine[1] > a.machine[1]) {
+            s.put("machine_cpu_busy_pct", Report.round(100.0 * (b.machine[0] - a.machine[0]) / (b.machine[1] - a.machine[1]), 1));
+        }
+        s.put("window_s", Report.round(window, 3));
+        s.put("clk_tck", ProcStats.clkTck());
+    }
+
+    /** Parks until {@code deadline}, logging progress every 5 s. */
+    static void sleepUntil(long deadline, Pool pool, Publisher pub, long expected) {
+        long nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            long now = System.nanoTime();
+            if (now >= deadline) {
+                return;
+            }
+            if (now >= nextLog) {
+                Bench.log("  published %d, measured deliveries %d of %d", pub.sent.get(), pool.measuredDelivered.sum(), expected);
+                nextLog += TimeUnit.SECONDS.toNanos(5);
+            }
+            LockSupport.parkNanos(Math.min(deadline - now, 100_000_000));
+        }
+    }
+}

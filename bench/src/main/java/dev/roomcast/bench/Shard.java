@@ -1,0 +1,119 @@
+package dev.roomcast.bench;
+
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Future;
+import org.HdrHistogram.Histogram;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The state of one client event loop. Every connection is pinned to one shard and all of its callbacks run on that
+ * shard's thread, so the counters and the latency histogram are plain fields, merged at the end on the same thread
+ * ({@link #snapshot()}).
+ */
+public final class Shard {
+    public final int index;
+    public final Context ctx;
+    final List<Conn> conns = new ArrayList<>();
+
+    final Histogram latency = new Histogram(3);
+    long delivered;          // unique measured deliveries to subscribers
+    long unmeasured;         // unique deliveries of warm-up publishes
+    long duplicates;         // a subscriber got the same (room, seq) again
+    long unexpected;         // message for a room the connection is not in, or not from this run
+    long misrouted;          // "room" field disagrees with the publish's own room
+    long malformed;          // message without our t/s/r fields
+    long pubEchoes;          // publishers' own deliveries (ignored)
+    long welcomes;
+    long otherFrames;
+    long unexpectedCloses;
+    final Map<String, Long> errors = new TreeMap<>();
+    final Map<String, Long> closes = new TreeMap<>();
+
+    Shard(int index, Context ctx) {
+        this.index = index;
+        this.ctx = ctx;
+    }
+
+    void error(String code) {
+        errors.merge(code == null ? "?" : code, 1L, Long::sum);
+    }
+
+    void closed(Short status, String reason) {
+        unexpectedCloses++;
+        String key = (status == null ? "no-status" : status.toString()) + (reason == null || reason.isEmpty() ? "" : " " + reason);
+        closes.merge(key, 1L, Long::sum);
+    }
+
+    /** Runs {@code fn} on this shard's thread and returns its result. */
+    <T> Future<T> call(java.util.function.Supplier<T> fn) {
+        Promise<T> p = Promise.promise();
+        ctx.runOnContext(v -> {
+            try {
+                p.complete(fn.get());
+            } catch (Throwable t) {
+                p.fail(t);
+            }
+        });
+        return p.future();
+    }
+
+    /** A consistent copy, taken on the shard's own thread. */
+    Future<Snapshot> snapshot() {
+        return call(() -> {
+            Snapshot s = new Snapshot();
+            s.latency = latency.copy();
+            s.delivered = delivered;
+            s.unmeasured = unmeasured;
+            s.duplicates = duplicates;
+            s.unexpected = unexpected;
+            s.misrouted = misrouted;
+            s.malformed = malformed;
+            s.pubEchoes = pubEchoes;
+            s.welcomes = welcomes;
+            s.otherFrames = otherFrames;
+            s.unexpectedCloses = unexpectedCloses;
+            s.errors = new TreeMap<>(errors);
+            s.closes = new TreeMap<>(closes);
+            return s;
+        });
+    }
+
+    static final class Snapshot {
+        Histogram latency;
+        long delivered, unmeasured, duplicates, unexpected, misrouted, malformed, pubEchoes, welcomes, otherFrames,
+                unexpectedCloses;
+        Map<String, Long> errors, closes;
+
+        void add(Snapshot o) {
+            latency.add(o.latency);
+            delivered += o.delivered;
+            unmeasured += o.unmeasured;
+            duplicates += o.duplicates;
+            unexpected += o.unexpected;
+            misrouted += o.misrouted;
+            malformed += o.malformed;
+            pubEchoes += o.pubEchoes;
+            welcomes += o.welcomes;
+            otherFrames += o.otherFrames;
+            unexpectedCloses += o.unexpectedCloses;
+            o.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
+            o.closes.forEach((k, v) -> closes.merge(k, v, Long::sum));
+        }
+
+        static Snapshot merge(List<Snapshot> all) {
+            Snapshot m = new Snapshot();
+            m.latency = new Histogram(3);
+            m.errors = new TreeMap<>();
+            m.closes = new TreeMap<>();
+            for (Snapshot s : all) {
+                m.add(s);
+            }
+            return m;
+        }
+    }
+}

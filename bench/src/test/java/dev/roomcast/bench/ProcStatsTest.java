@@ -1,0 +1,49 @@
+package dev.roomcast.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProcStatsTest {
+
+    @Test
+    void parsesStatWithSpacesInCommand() {
+        String stat = "4242 (java (main) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 567 0 0 20 0 40 0 5000 0 0";
+        assertEquals(1234 + 567, ProcStats.parseCpuTicks(stat));
+    }
+
+    @Test
+    void readsThisProcess() {
+        assertTrue(ProcStats.cpuTicks("self") >= 0);
+        assertTrue(ProcStats.rssKb("self") > 0);
+        assertTrue(ProcStats.clkTck() > 0);
+        assertEquals(-1, ProcStats.cpuTicks("999999999"));
+    }
+
+    @Test
+    void parsesStatusAndMetrics() {
+        assertEquals(123456, ProcStats.parseStatusKb(List.of("Name:\tjava", "VmRSS:\t  123456 kB"), "VmRSS:"));
+        String metrics = String.join("\n",
+                "# TYPE jvm_memory_used_bytes gauge",
+                "jvm_memory_used_bytes{area=\"heap\",id=\"G1 Eden Space\"} 1000.0",
+                "jvm_memory_used_bytes{area=\"heap\",id=\"G1 Old Gen\"} 2.5E3",
+                "jvm_memory_used_bytes{area=\"nonheap\",id=\"Metaspace\"} 9999.0");
+        assertEquals(3500.0, ServerProbe.parseHeapUsed(metrics));
+        assertEquals("http://127.0.0.1:8081/q/metrics",
+                ServerProbe.metricsUri(java.net.URI.create("ws://127.0.0.1:8081/ws")).toString());
+    }
+
+    @Test
+    void jsonReport() {
+        Report r = new Report();
+        r.section("a").put("x", 1.5);
+        r.section("a").put("s", "q\"uote");
+        r.root.put("l", List.of(1, 2));
+        r.root.put("m", Map.of("k", 2.0));
+        assertEquals("{\"a\":{\"x\":1.5,\"s\":\"q\\\"uote\"},\"l\":[1,2],\"m\":{\"k\":2}}", r.json());
+    }
+}
