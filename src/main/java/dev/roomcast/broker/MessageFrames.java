@@ -53,4 +53,29 @@ public final class MessageFrames {
         }
         return v;
     }
+
+    /** Builds the frame object for a complete room message frame as received from Redis. */
+    public static OutboundFrame parseRoomFrame(String room, String text) {
+        // {"type":"message","room":"R","offset":"O","epoch":"E","ts":N,...
+        int offsetStart = MESSAGE_PREFIX.length() + room.length() + OFFSET_FIELD.length();
+        int offsetEnd = text.indexOf('"', offsetStart);
+        if (offsetEnd < 0 || !text.startsWith(MESSAGE_PREFIX)) {
+            return null;
+        }
+        return OutboundFrame.message(text, room, text.substring(offsetStart, offsetEnd), tsOf(text));
+    }
+
+    /** The epoch a room message frame carries. */
+    public static String epochOf(OutboundFrame frame) {
+        String t = frame.text();
+        int i = t.indexOf("\"epoch\":\"");
+        if (i < 0) {
+            return null;
+        }
+        int start = i + 9;
+        return t.substring(start, t.indexOf('"', start));
+    }
+
+    public static final String MESSAGE_PREFIX = "{\"type\":\"message\",\"room\":\"";
+    private static final String OFFSET_FIELD = "\",\"offset\":\"";
 }

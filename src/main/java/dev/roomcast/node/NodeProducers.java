@@ -2,7 +2,14 @@ package dev.roomcast.node;
 
 import dev.roomcast.auth.UpgradeObserver;
 import dev.roomcast.broker.Broker;
+import dev.roomcast.broker.BrokerObserver;
 import dev.roomcast.broker.MemoryBroker;
+import dev.roomcast.broker.RedisBroker;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Instance;
+import org.eclipse.microprofile.config.ConfigProvider;
 import dev.roomcast.config.RoomcastConfig;
 import dev.roomcast.hub.DeliveryObserver;
 import dev.roomcast.hub.Hub;
@@ -26,12 +33,32 @@ public class NodeProducers {
 
     private static final Logger LOG = Logger.getLogger(NodeProducers.class);
 
+    /** Redis when {@code quarkus.redis.hosts} is set, else the memory broker (dev mode needs nothing installed). */
+    @Produces
+    @Singleton
+    Broker broker(RoomcastConfig config, Instance<Redis> redis, Vertx vertx, BrokerObserver observer) {
+        boolean redisConfigured = ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class)
+                .filter(h -> !h.isBlank()).isPresent();
+        if (!redisConfigured) {
+            LOG.info("broker: memory (single node; set quarkus.redis.hosts to scale out)");
+            return new MemoryBroker(config.history().size(), config.history().ttl(), Clock.systemUTC());
+        }
+        LOG.info("broker: redis");
+        return new RedisBroker(redis.get(), vertx, config.redis().prefix(), config.history().size(),
+                config.history().ttl(), Clock.systemUTC(), observer);
+    }
+
+    void stopBroker(@Disposes Broker broker) {
+        if (broker instanceof RedisBroker r) {
+            r.stop();
+        }
+    }
+
     @Produces
     @Singleton
     @DefaultBean
-    Broker memoryBroker(RoomcastConfig config) {
-        LOG.info("broker: memory (single node; set quarkus.redis.hosts to scale out)");
-        return new MemoryBroker(config.history().size(), config.history().ttl(), Clock.systemUTC());
+    BrokerObserver noBrokerObserver() {
+        return BrokerObserver.NONE;
     }
 
     @Produces

@@ -1,0 +1,30 @@
+package dev.roomcast.broker;
+
+import java.time.Duration;
+
+/** Told about the broker's connection and publishing; metrics implement it. */
+public interface BrokerObserver {
+
+    BrokerObserver NONE = new BrokerObserver() {
+    };
+
+    /** The pub/sub subscriber went down or came back up (after recovery). */
+    default void subscriberUp(boolean up) {
+    }
+
+    /** The pub/sub connection was re-established after a loss. */
+    default void reconnected() {
+    }
+
+    /** A room's epoch was replaced because its history lost delivered messages. */
+    default void epochRotated() {
+    }
+
+    /** Messages delivered from history to fill a gap after a reconnect. */
+    default void recoveredMessages(int count) {
+    }
+
+    /** One publish round trip to the broker, successful or not. */
+    default void publish(Duration latency, boolean ok) {
+    }
+}

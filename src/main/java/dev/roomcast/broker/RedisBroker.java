@@ -1,0 +1,331 @@
+package dev.roomcast.broker;
+
+import dev.roomcast.hub.OutboundFrame;
+import dev.roomcast.protocol.ErrorCode;
+import dev.roomcast.protocol.Offsets;
+import dev.roomcast.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Scale-out through Redis: one dedicated pub/sub connection per node with per-room and per-user
+ * channels, room history in streams written atomically with the publish (one Lua round trip), and
+ * recovery of whatever the node missed while its subscriber was down.
+ */
+public final class RedisBroker implements Broker {
+
+    private static final Logger LOG = Logger.getLogger(RedisBroker.class);
+    /** A {@code since} this far ahead of the clock was never an offset of this history. */
+    private static final long FUTURE_TOLERANCE_MS = 60_000;
+
+    private final Redis redis;
+    private final RedisKeys keys;
+    private final PubSubConnection pubsub;
+    private final Vertx vertx;
+    private final int historySize;
+    private final long historyTtlMillis;
+    private final Clock clock;
+    private final BrokerObserver observer;
+    private final ConcurrentHashMap<String, RoomCursor> cursors = new ConcurrentHashMap<>();
+    private final AtomicInteger recovering = new AtomicInteger();
+    private volatile boolean commandsUp;
+    private volatile BrokerListener listener;
+    private long pingTimer = -1;
+
+    public RedisBroker(Redis redis, Vertx vertx, String prefix, int historySize, Duration historyTtl, Clock clock,
+            BrokerObserver observer) {
+        this.redis = redis;
+        this.vertx = vertx;
+        this.keys = new RedisKeys(prefix);
+        this.historySize = Math.max(1, historySize);
+        this.historyTtlMillis = historyTtl.toMillis();
+        this.clock = clock;
+        this.observer = observer;
+        this.pubsub = new PubSubConnection(redis, vertx, this::onChannelMessage, new PubSubConnection.Listener() {
+            @Override
+            public void down() {
+                // Hold live frames of every room from now on: the gap is filled before they are let through.
+                cursors.values().forEach(RoomCursor::hold);
+                observer.subscriberUp(false);
+            }
+
+            @Override
+            public void resubscribed(boolean firstConnect) {
+                if (!firstConnect) {
+                    observer.reconnected();
+                    recoverAll();
+                } else {
+                    observer.subscriberUp(true);
+                }
+            }
+        });
+    }
+
+    public RedisKeys keys() {
+        return keys;
+    }
+
+    @Override
+    public void start(BrokerListener listener) {
+        this.listener = listener;
+        pubsub.start();
+        pingTimer = vertx.setPeriodic(1000, t -> checkCommands());
+        checkCommands();
+    }
+
+    public void stop() {
+        if (pingTimer >= 0) {
+            vertx.cancelTimer(pingTimer);
+        }
+        pubsub.stop();
+    }
+
+    private void checkCommands() {
+        redis.send(Request.cmd(Command.PING)).onComplete(r -> commandsUp = r.succeeded());
+    }
+
+    // --- subscriptions -------------------------------------------------------------------------
+
+    @Override
+    public CompletionStage<Void> subscribeRoom(String room) {
+        cursors.computeIfAbsent(room, r -> new RoomCursor());
+        return pubsub.subscribe(keys.roomChannel(room));
+    }
+
+    @Override
+    public CompletionStage<Void> unsubscribeRoom(String room) {
+        cursors.remove(room);
+        return pubsub.unsubscribe(keys.roomChannel(room));
+    }
+
+    @Override
+    public CompletionStage<Void> subscribeUser(String user) {
+        return pubsub.subscribe(keys.userChannel(user));
+    }
+
+    @Override
+    public CompletionStage<Void> unsubscribeUser(String user) {
+        return pubsub.unsubscribe(keys.userChannel(user));
+    }
+
+    /** Runs on the pub/sub connection's event loop. */
+    private void onChannelMessage(String channel, String payload) {
+        BrokerListener l = listener;
+        String room = keys.roomOf(channel);
+        if (room != null) {
+            if (payload.startsWith(MessageFrames.MESSAGE_PREFIX)) {
+                OutboundFrame frame = MessageFrames.parseRoomFrame(room, payload);
+                RoomCursor cursor = cursors.get(room);
+                if (frame == null || cursor == null) {
+                    return;
+                }
+                cursor.live(frame, f -> l.onRoomFrame(room, f));
+            } else {
+                l.onRoomFrame(room, OutboundFrame.presenceEvent(payload, room));
+            }
+            return;
+        }
+        String user = keys.userOf(channel);
+        if (user != null) {
+            l.onUserFrame(user, OutboundFrame.direct(payload, MessageFrames.tsOf(payload)));
+        }
+    }
+
+    // --- publishing ----------------------------------------------------------------------------
+
+    @Override
+    public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String body) {
+        long start = System.nanoTime();
+        List<String> args = List.of(
+                keys.stream(room), keys.epoch(room), keys.roomChannel(room),
+                body, Integer.toString(historySize), Long.toString(historyTtlMillis), newEpoch(), room);
+        return eval(RedisScripts.PUBLISH, 3, args)
+                .map(r -> new Published(r.get(0).toString(), r.get(1).toString()))
+                .onComplete(r -> observer.publish(Duration.ofNanos(System.nanoTime() - start), r.succeeded()))
+                .toCompletionStage();
+    }
+
+    @Override
+    public CompletionStage<Void> publishRoomEvent(String room, String frame) {
+        return redis.send(Request.cmd(Command.PUBLISH).arg(keys.roomChannel(room)).arg(frame))
+                .<Void>mapEmpty().toCompletionStage();
+    }
+
+    @Override
+    public CompletionStage<Void> publishUser(String user, long publishedAtMillis, String frame) {
+        long start = System.nanoTime();
+        return redis.send(Request.cmd(Command.PUBLISH).arg(keys.userChannel(user)).arg(frame))
+                .onComplete(r -> observer.publish(Duration.ofNanos(System.nanoTime() - start), r.succeeded()))
+                .<Void>mapEmpty().toCompletionStage();
+    }
+
+    // --- history -------------------------------------------------------------------------------
+
+    @Override
+    public CompletionStage<HistoryPage> history(String room, String since, int limit) {
+        return readHistory(room, since, limit).compose(h -> {
+            RoomCursor cursor = cursors.get(room);
+            if (cursor != null) {
+                cursor.startAt(h.latest, h.epoch);
+            }
+            if (since == null) {
+                return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), true, h.latest));
+            }
+            if (h.latest == null || Offsets.compare(since, h.latest) > 0) {
+                if (Offsets.parse(since)[0] > clock.millis() + FUTURE_TOLERANCE_MS) {
+                    return Future.failedFuture(new ProtocolException(ErrorCode.bad_request,
+                            "since is ahead of the room's history", null));
+                }
+                // The client saw messages this history no longer has: it lost its tail (failover, restart).
+                return rotateEpoch(room, h.epoch).map(e -> new HistoryPage(e, List.of(), false, h.latest));
+            }
+            boolean complete = Offsets.compare(since, h.first) >= 0
+                    || (h.maxDeleted != null && Offsets.compare(since, h.maxDeleted) >= 0);
+            if (h.frames.size() >= limit && Offsets.compare(h.frames.get(h.frames.size() - 1).offset(), h.latest) < 0) {
+                complete = false; // more was missed than one replay carries
+            }
+            return Future.succeededFuture(new HistoryPage(h.epoch, h.frames, complete, h.latest));
+        }).toCompletionStage();
+    }
+
+    private record RawHistory(String epoch, String latest, String first, String maxDeleted, List<OutboundFrame> frames) {
+    }
+
+    private Future<RawHistory> readHistory(String room, String since, int limit) {
+        List<String> args = List.of(keys.stream(room), keys.epoch(room),
+                since == null ? "" : since, Integer.toString(limit), Long.toString(historyTtlMillis), newEpoch());
+        return eval(RedisScripts.HISTORY, 2, args).map(r -> {
+            String epoch = r.get(0).toString();
+            List<OutboundFrame> frames = new ArrayList<>();
+            Response entries = r.get(4);
+            if (entries != null) {
+                for (Response entry : entries) {
+                    String id = entry.get(0).toString();
+                    Response fields = entry.get(1);
+                    String body = fields.get(1).toString();
+                    frames.add(MessageFrames.roomFrame(room, id, epoch, body));
+                }
+            }
+            return new RawHistory(epoch, str(r.get(1)), str(r.get(2)), str(r.get(3)), frames);
+        });
+    }
+
+    private Future<String> rotateEpoch(String room, String expected) {
+        String fresh = newEpoch();
+        LOG.warnf("room %s: history lost messages that were delivered; new epoch %s", room, fresh);
+        observer.epochRotated();
+        return eval(RedisScripts.ROTATE_EPOCH, 1, List.of(keys.epoch(room), expected, fresh, Long.toString(historyTtlMillis)))
+                .map(Response::toString);
+    }
+
+    // --- node recovery -------------------------------------------------------------------------
+
+    /** After a reconnect: deliver what every active room missed, then let live frames through again. */
+    private void recoverAll() {
+        List<String> rooms = new ArrayList<>(cursors.keySet());
+        recovering.addAndGet(rooms.size());
+        if (rooms.isEmpty()) {
+            observer.subscriberUp(true);
+            return;
+        }
+        LOG.infof("recovering %d rooms after reconnect", rooms.size());
+        for (String room : rooms) {
+            recoverRoom(room, 0);
+        }
+    }
+
+    private void recoverRoom(String room, int attempt) {
+        RoomCursor cursor = cursors.get(room);
+        if (cursor == null) {
+            roomRecovered();
+            return;
+        }
+        String after = cursor.lastOffset();
+        readHistory(room, after == null ? "0-0" : after, historySize).onSuccess(h -> {
+            RoomCursor current = cursors.get(room);
+            if (current != null) {
+                boolean lostTail = after != null && (h.latest == null || Offsets.compare(h.latest, after) < 0);
+                if (lostTail && cursor.epoch() != null) {
+                    rotateEpoch(room, cursor.epoch()).onSuccess(current::epoch);
+                }
+                BrokerListener l = listener;
+                current.resume(h.frames, f -> l.onRoomFrame(room, f));
+                observer.recoveredMessages(h.frames.size());
+            }
+            roomRecovered();
+        }).onFailure(e -> {
+            long delay = Math.min(5_000, 200L << Math.min(attempt, 5));
+            LOG.warnf("recovery of room %s failed (%s), retrying in %d ms", room, e.toString(), delay);
+            vertx.setTimer(delay, t -> recoverRoom(room, attempt + 1));
+        });
+    }
+
+    private void roomRecovered() {
+        if (recovering.decrementAndGet() == 0) {
+            LOG.info("recovery complete");
+            observer.subscriberUp(true);
+        }
+    }
+
+    // --- state ---------------------------------------------------------------------------------
+
+    @Override
+    public boolean isReady() {
+        return pubsub.isUp() && recovering.get() == 0 && commandsUp;
+    }
+
+    public boolean isSubscriberUp() {
+        return pubsub.isUp() && recovering.get() == 0;
+    }
+
+    public boolean isCommandConnectionUp() {
+        return commandsUp;
+    }
+
+    public int subscribedChannels() {
+        return pubsub.wanted().size();
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    /** EVALSHA, falling back to EVAL once when Redis does not have the script (first use, restart). */
+    private Future<Response> eval(RedisScripts.Script script, int numKeys, List<String> args) {
+        Request sha = Request.cmd(Command.EVALSHA).arg(script.sha()).arg(numKeys);
+        args.forEach(sha::arg);
+        return redis.send(sha).recover(e -> {
+            if (e.getMessage() == null || !e.getMessage().startsWith("NOSCRIPT")) {
+                return Future.failedFuture(e);
+            }
+            Request full = Request.cmd(Command.EVAL).arg(script.source()).arg(numKeys);
+            args.forEach(full::arg);
+            return redis.send(full);
+        });
+    }
+
+    private static String newEpoch() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static String str(Response r) {
+        return r == null ? null : r.toString();
+    }
+}

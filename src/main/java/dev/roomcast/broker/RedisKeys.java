@@ -1,0 +1,83 @@
+package dev.roomcast.broker;
+
+/**
+ * Key and channel names. Every key of a room carries the hash tag {@code {room}}, so a room's keys
+ * share one slot if Redis Cluster is used later.
+ */
+public final class RedisKeys {
+
+    private final String prefix;
+    private final String roomChannelStart;
+    private final String userChannelStart;
+
+    public RedisKeys(String prefix) {
+        this.prefix = prefix;
+        this.roomChannelStart = prefix + ":{";
+        this.userChannelStart = prefix + ":user:{";
+    }
+
+    /** Live room messages and presence events: {@code rc:{room}}. */
+    public String roomChannel(String room) {
+        return roomChannelStart + room + "}";
+    }
+
+    /** Direct messages to a user: {@code rc:user:{user}}. */
+    public String userChannel(String user) {
+        return userChannelStart + user + "}";
+    }
+
+    /** Room history: {@code rc:{room}:stream}. */
+    public String stream(String room) {
+        return roomChannelStart + room + "}:stream";
+    }
+
+    /** The epoch of the room's history: {@code rc:{room}:epoch}. */
+    public String epoch(String room) {
+        return roomChannelStart + room + "}:epoch";
+    }
+
+    /** Presence members of a room: {@code rc:{room}:presence}. */
+    public String presence(String room) {
+        return roomChannelStart + room + "}:presence";
+    }
+
+    /** A node's lease: {@code rc:node:<id>}. */
+    public String nodeLease(String nodeId) {
+        return prefix + ":node:" + nodeId;
+    }
+
+    /** Rooms in which a node has presence entries: {@code rc:node:<id>:rooms}. */
+    public String nodeRooms(String nodeId) {
+        return prefix + ":node:" + nodeId + ":rooms";
+    }
+
+    /** Every node that may hold presence entries: {@code rc:nodes}. */
+    public String nodes() {
+        return prefix + ":nodes";
+    }
+
+    /** Connections per user across the cluster (single-session mode): {@code rc:user:{user}:sessions}. */
+    public String userSessions(String user) {
+        return userChannelStart + user + "}:sessions";
+    }
+
+    /** The room of a room channel, or null if {@code channel} is not one. */
+    public String roomOf(String channel) {
+        if (channel.startsWith(roomChannelStart) && channel.endsWith("}")) {
+            return channel.substring(roomChannelStart.length(), channel.length() - 1);
+        }
+        return null;
+    }
+
+    /** The user of a user channel, or null if {@code channel} is not one. */
+    public String userOf(String channel) {
+        if (channel.startsWith(userChannelStart) && channel.endsWith("}")) {
+            return channel.substring(userChannelStart.length(), channel.length() - 1);
+        }
+        return null;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.roomcast.broker;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** The Lua scripts that make each broker operation one atomic round trip. */
+final class RedisScripts {
+
+    /**
+     * Publish a room message: append to the stream (bounded), refresh the history TTL, and PUBLISH the
+     * complete frame with its offset and epoch. A missing epoch (new or lost history) starts a new one.
+     * KEYS: stream, epoch, channel. ARGV: body, maxlen, ttl ms, candidate epoch, room.
+     */
+    static final Script PUBLISH = new Script("""
+            local epoch = redis.call('GET', KEYS[2])
+            if not epoch then
+              epoch = ARGV[4]
+              redis.call('SET', KEYS[2], epoch)
+            end
+            local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '*', 'b', ARGV[1])
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            redis.call('PEXPIRE', KEYS[2], ARGV[3])
+            redis.call('PUBLISH', KEYS[3], '{"type":"message","room":"' .. ARGV[5] .. '","offset":"' .. id
+              .. '","epoch":"' .. epoch .. '",' .. ARGV[1])
+            return {id, epoch}
+            """);
+
+    /**
+     * Read a room's history after an offset. Returns {epoch, latest id, first id, max deleted id, entries}.
+     * An empty ARGV[1] reads no entries (a plain join only needs the position). The epoch is created if
+     * missing, so the ack always names one.
+     * KEYS: stream, epoch. ARGV: since ('' for none), count, ttl ms, candidate epoch.
+     */
+    static final Script HISTORY = new Script("""
+            local epoch = redis.call('GET', KEYS[2])
+            if not epoch then
+              epoch = ARGV[4]
+              redis.call('SET', KEYS[2], epoch, 'PX', ARGV[3])
+            end
+            local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+            local latest = false
+            if last[1] then latest = last[1][1] end
+            if ARGV[1] == '' or not latest then
+              return {epoch, latest, false, false, {}}
+            end
+            local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
+            local deleted = false
+            local ok, info = pcall(redis.call, 'XINFO', 'STREAM', KEYS[1])
+            if ok then
+              for i = 1, #info, 2 do
+                if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+              end
+            end
+            local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
+            return {epoch, latest, first, deleted, entries}
+            """);
+
+    /**
+     * Replace the epoch if it is still the one the caller saw: the history lost messages that clients
+     * may already have seen (an asynchronous-replication failover), so old offsets must not recover.
+     * KEYS: epoch. ARGV: expected epoch, new epoch, ttl ms.
+     */
+    static final Script ROTATE_EPOCH = new Script("""
+            local epoch = redis.call('GET', KEYS[1])
+            if epoch == ARGV[1] or not epoch then
+              redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+              return ARGV[2]
+            end
+            return epoch
+            """);
+
+    private RedisScripts() {
+    }
+
+    record Script(String source, String sha) {
+        Script(String source) {
+            this(source, sha1(source));
+        }
+
+        private static String sha1(String s) {
+            try {
+                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}
