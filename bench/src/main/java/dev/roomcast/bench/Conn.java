@@ -28,6 +28,10 @@ public final class Conn {
     volatile WebSocket ws;
     long connectStartNs;
     long joinStartNs;
+    long openedNs;
+    long welcomeNs;
+    boolean joinsSent;
+    String lastError;
     int pendingAcks;
     boolean ready;
     volatile boolean closingByUs;
@@ -65,13 +69,35 @@ public final class Conn {
             closed = true;
             if (!closingByUs) {
                 shard.closed(ws.closeStatusCode(), ws.closeReason());
+                pool.sample(String.format(java.util.Locale.ROOT, "%s closed by the server at +%.3fs: status %s reason '%s', %s",
+                        user, (System.nanoTime() - pool.startNs) / 1e9, ws.closeStatusCode(), ws.closeReason(),
+                        ready ? "after its joins" : "before all joins were acknowledged (" + pendingAcks + " pending)"));
                 if (!ready) {
                     pendingAcks = 0;
+                    ready = true;
                     pool.joinDone(this, false);
                 }
             }
         });
+        openedNs = System.nanoTime();
         pendingAcks = rooms.length;
+        pool.vertx.setTimer(Math.max(1, pool.options.joinTimeoutMs), t -> {
+            if (!ready && !closed) {
+                pool.sample("join timeout " + state());
+                ready = true; // gives up on this one; counted as a join failure
+                pool.joinDone(this, false);
+            }
+        });
+        if (!pool.options.joinAfterWelcome) {
+            sendJoins();
+        }
+    }
+
+    private void sendJoins() {
+        if (joinsSent) {
+            return;
+        }
+        joinsSent = true;
         joinStartNs = System.nanoTime();
         if (rooms.length == 0) {
             ready = true;
@@ -112,9 +138,18 @@ public final class Conn {
                 }
             }
             case FrameScanner.ACK -> onAck(FrameScanner.stringIntField(b, 0, FrameScanner.ID), true);
-            case FrameScanner.WELCOME -> shard.welcomes++;
+            case FrameScanner.WELCOME -> {
+                shard.welcomes++;
+                welcomeNs = System.nanoTime();
+                if (pool.options.joinAfterWelcome) {
+                    sendJoins();
+                }
+                String node = FrameScanner.stringField(b, FrameScanner.NODE);
+                shard.nodes.merge(node == null ? "?" : node, 1L, Long::sum);
+            }
             case FrameScanner.ERROR -> {
-                shard.error(FrameScanner.stringField(b, FrameScanner.CODE));
+                lastError = FrameScanner.stringField(b, FrameScanner.CODE);
+                shard.error(lastError);
                 long id = FrameScanner.stringIntField(b, 0, FrameScanner.ID);
                 if (id != FrameScanner.MISSING) {
                     onAck(id, false);
@@ -187,6 +222,29 @@ public final class Conn {
             }
         }
         return -1;
+    }
+
+    boolean joinedAll() {
+        for (boolean a : acked) {
+            if (!a) {
+                return false;
+            }
+        }
+        return ws != null;
+    }
+
+    /** One line on why this connection is not ready (run on the shard thread). */
+    String state() {
+        int ok = 0;
+        for (boolean a : acked) {
+            ok += a ? 1 : 0;
+        }
+        return String.format(java.util.Locale.ROOT,
+                "%s: opened=%s welcome=%s joins_sent=%s acked=%d/%d pending=%d closed=%s%s", user, ws != null,
+                welcomeNs != 0 ? String.format(java.util.Locale.ROOT, "+%.1fms", (welcomeNs - openedNs) / 1e6) : "no",
+                joinsSent ? String.format(java.util.Locale.ROOT, "+%.1fms", (joinStartNs - openedNs) / 1e6) : "no",
+                ok, rooms.length, pendingAcks, closed, welcomeNs != 0 && joinsSent && joinStartNs < welcomeNs
+                        ? " (joins sent before the welcome arrived)" : "");
     }
 
     /** Measured publishes of each joined room this subscriber did not receive (run on the shard thread). */

@@ -26,6 +26,7 @@ public final class FrameScanner {
     static final byte[] ROOM = key("room");
     static final byte[] ID = key("id");
     static final byte[] CODE = key("code");
+    static final byte[] NODE = key("node");
     static final byte[] T = key("t");
     static final byte[] S = key("s");
     static final byte[] R = key("r");

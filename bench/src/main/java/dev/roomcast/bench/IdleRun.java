@@ -34,7 +34,7 @@ final class IdleRun {
             long setupNs = pool.openAll(subs, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(o.setupTimeoutMs));
             ProcStats.Sample b = new ProcStats.Sample(o.pids, o.redisPid);
             for (Conn c : subs) {
-                if (c.ready) {
+                if (c.joinedAll()) {
                     perUrl[c.url]++;
                 }
             }
@@ -65,6 +65,7 @@ final class IdleRun {
                 held.put("close_reasons", all.closes);
             }
             held.put("error_frames", all.errors);
+            held.put("connections_per_node", all.nodes);
             List<Object> inst = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 int pid = o.pids.get(i);

@@ -29,6 +29,7 @@ public final class Options {
     public int maxConnecting = 512;
     public long connectTimeoutMs = 10_000;
     public long setupTimeoutMs = 120_000;
+    public long joinTimeoutMs = 15_000;
     public int eventLoops = Runtime.getRuntime().availableProcessors();
     public List<Integer> pids = List.of();
     public int redisPid = 0;
@@ -40,6 +41,7 @@ public final class Options {
     public long holdMs = 10_000;
     public boolean heap = true;
     public LatencyFrom latencyFrom = LatencyFrom.INTENDED;
+    public boolean joinAfterWelcome;
     public boolean help;
 
     static final String USAGE = String.join("\n",
@@ -54,6 +56,8 @@ public final class Options {
             "  --max-connecting N      connection attempts in flight at most (default 512)",
             "  --connect-timeout D     per-connection handshake timeout (default 10s)",
             "  --setup-timeout D       time allowed for all connects + joins (default 120s)",
+            "  --join-timeout D        a connection whose joins are not all answered by then counts as failed (default 15s)",
+            "  --join-after-welcome    send the joins only once the welcome frame arrived (default: right after the upgrade)",
             "  --event-loops N         client event loops (default: number of CPUs)",
             "  --pids P1,P2            server PIDs (same order as --urls): CPU, RSS, heap",
             "  --redis-pid P           redis-server PID: its CPU is reported too (not in the per-message figure)",
@@ -112,7 +116,7 @@ public final class Options {
     }
 
     private static boolean isFlag(String name) {
-        return name.equals("help") || name.equals("no-heap");
+        return name.equals("help") || name.equals("no-heap") || name.equals("join-after-welcome");
     }
 
     private void set(String name, String v) {
@@ -133,6 +137,7 @@ public final class Options {
                 case "max-connecting" -> maxConnecting = posInt(v, false);
                 case "connect-timeout" -> connectTimeoutMs = duration(v);
                 case "setup-timeout" -> setupTimeoutMs = duration(v);
+                case "join-timeout" -> joinTimeoutMs = duration(v);
                 case "event-loops" -> eventLoops = posInt(v, false);
                 case "pids" -> pids = parsePids(v);
                 case "redis-pid" -> redisPid = posInt(v, true);
@@ -145,6 +150,7 @@ public final class Options {
                 case "no-heap" -> heap = !Boolean.parseBoolean(v);
                 case "heap" -> heap = Boolean.parseBoolean(v);
                 case "latency-from" -> latencyFrom = LatencyFrom.valueOf(v.trim().toUpperCase(Locale.ROOT));
+                case "join-after-welcome" -> joinAfterWelcome = Boolean.parseBoolean(v);
                 case "help" -> help = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown option --" + name);
             }

@@ -43,6 +43,7 @@ public final class Pool implements AutoCloseable {
     final AtomicInteger readyCount = new AtomicInteger();
     final AtomicInteger joinFailures = new AtomicInteger();
     final ConcurrentLinkedQueue<String> failureSamples = new ConcurrentLinkedQueue<>();
+    final long startNs = System.nanoTime();
     private volatile CountDownLatch batch = new CountDownLatch(0);
 
     Pool(Options options) {
@@ -86,7 +87,9 @@ public final class Pool implements AutoCloseable {
                 .setPort(port)
                 .setSsl(ssl)
                 .setURI(q.toString())
-                .setTimeout(options.connectTimeoutMs);
+                // not setTimeout(): on Vert.x 4.5 that is a request timeout which can close an established
+                // WebSocket later on (seen as a spurious close 1000 of the first connection)
+                .setConnectTimeout(options.connectTimeoutMs);
     }
 
     Conn newConn(int index, boolean publisher, String user, int url, int[] rooms, Plan plan) {
@@ -143,6 +146,18 @@ public final class Pool implements AutoCloseable {
         long left = deadlineNs - System.nanoTime();
         if (!latch.await(Math.max(0, left), TimeUnit.NANOSECONDS)) {
             sample("setup timeout: " + latch.getCount() + " connections not ready");
+            for (Shard s : shards) {
+                List<String> stuck = await(s.call(() -> {
+                    List<String> l = new ArrayList<>();
+                    for (Conn c : s.conns) {
+                        if (!c.ready && c.ws != null && conns.contains(c) && l.size() < 10) {
+                            l.add(c.state());
+                        }
+                    }
+                    return l;
+                }), 10_000);
+                stuck.forEach(this::sample);
+            }
         }
         return System.nanoTime() - start;
     }
@@ -160,7 +175,7 @@ public final class Pool implements AutoCloseable {
             readyCount.incrementAndGet();
         } else {
             joinFailures.incrementAndGet();
-            sample("join " + c.user + (ok ? ": refused" : ": closed before ready"));
+            sample("join " + c.user + (ok ? ": refused (" + c.lastError + ")" : ": not acknowledged (closed or timed out)"));
         }
         batch.countDown();
     }

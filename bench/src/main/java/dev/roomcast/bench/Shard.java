@@ -33,6 +33,8 @@ public final class Shard {
     long unexpectedCloses;
     final Map<String, Long> errors = new TreeMap<>();
     final Map<String, Long> closes = new TreeMap<>();
+    /** Connections per server node, from the "node" field of the welcome frames. */
+    final Map<String, Long> nodes = new TreeMap<>();
 
     Shard(int index, Context ctx) {
         this.index = index;
@@ -79,6 +81,7 @@ public final class Shard {
             s.unexpectedCloses = unexpectedCloses;
             s.errors = new TreeMap<>(errors);
             s.closes = new TreeMap<>(closes);
+            s.nodes = new TreeMap<>(nodes);
             return s;
         });
     }
@@ -87,7 +90,7 @@ public final class Shard {
         Histogram latency;
         long delivered, unmeasured, duplicates, unexpected, misrouted, malformed, pubEchoes, welcomes, otherFrames,
                 unexpectedCloses;
-        Map<String, Long> errors, closes;
+        Map<String, Long> errors, closes, nodes;
 
         void add(Snapshot o) {
             latency.add(o.latency);
@@ -103,6 +106,7 @@ public final class Shard {
             unexpectedCloses += o.unexpectedCloses;
             o.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
             o.closes.forEach((k, v) -> closes.merge(k, v, Long::sum));
+            o.nodes.forEach((k, v) -> nodes.merge(k, v, Long::sum));
         }
 
         static Snapshot merge(List<Snapshot> all) {
@@ -110,6 +114,7 @@ public final class Shard {
             m.latency = new Histogram(3);
             m.errors = new TreeMap<>();
             m.closes = new TreeMap<>();
+            m.nodes = new TreeMap<>();
             for (Snapshot s : all) {
                 m.add(s);
             }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs the standard roomcast benchmark end to end on this machine:
+#   its own redis-server (free port, never 6379) + 2 application instances + the load generator,
+#   2,000 subscribers in 20 rooms, 4 publishers, 200 publishes/s (20,000 deliveries/s), 100-byte payloads, 30 s.
+# Prints the report (table + one JSON line) and stops everything it started.
+#
+#   bench/standard.sh                       # the standard scenario
+#   bench/standard.sh --duration 60s        # extra arguments go to the bench (they win over the defaults)
+#   RATE=1000 SUBS=4000 bench/standard.sh   # environment variables change the scenario (see bench/README.md)
+#   RATES="200 1000 2000" bench/standard.sh # several runs against the same servers (a saturation curve)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+MODE=${MODE:-fanout}
+INSTANCES=${INSTANCES:-2}
+REDIS=${REDIS:-1}
+SUBS=${SUBS:-2000}
+ROOMS=${ROOMS:-20}
+ROOMS_PER_SUB=${ROOMS_PER_SUB:-1}
+PUBLISHERS=${PUBLISHERS:-4}
+RATE=${RATE:-200}
+RATES=${RATES:-$RATE}
+DURATION=${DURATION:-30s}
+WARMUP=${WARMUP:-5s}
+PAYLOAD=${PAYLOAD:-100}
+CONNECT_RATE=${CONNECT_RATE:-2000}
+BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms256m -Xmx1g}
+OUT=${OUT:-}
+
+trap rc_cleanup EXIT
+trap 'exit 130' INT TERM
+
+rc_build
+rc_raise_fd_limit
+if [ "$REDIS" = 1 ]; then rc_start_redis; fi
+for n in $(seq 1 "$INSTANCES"); do rc_start_app "$n"; done
+rc_wait_ready 120
+
+URLS=$(rc_ws_urls)
+PIDS=$(rc_app_pids_csv)
+common=(--mode "$MODE" --urls "$URLS" --pids "$PIDS" --subscribers "$SUBS" --rooms "$ROOMS"
+        --rooms-per-sub "$ROOMS_PER_SUB" --connect-rate "$CONNECT_RATE" --duration "$DURATION" --warmup "$WARMUP")
+[ -n "$RC_REDIS_PID" ] && common+=(--redis-pid "$RC_REDIS_PID")
+status=0
+for rate in $RATES; do
+  out=${OUT:-$RC_WORK/result-$MODE-$rate.json}
+  [ "$(echo "$RATES" | wc -w)" -gt 1 ] && out="$RC_WORK/result-$MODE-$rate.json"
+  args=("${common[@]}" --out "$out" --label "standard.sh instances=$INSTANCES redis=$REDIS")
+  if [ "$MODE" = fanout ]; then
+    args+=(--publishers "$PUBLISHERS" --rate "$rate" --payload-bytes "$PAYLOAD")
+  fi
+  rc_log "bench: ${args[*]} $*"
+  # shellcheck disable=SC2086
+  java $BENCH_JAVA_OPTS -jar "$RC_BENCH_JAR" "${args[@]}" "$@" || status=$?
+  echo
+done
+
+if [ "$(echo "$RATES" | wc -w)" -gt 1 ] && command -v python3 >/dev/null; then
+  echo "saturation curve ($SUBS subscribers, $ROOMS rooms, $INSTANCES instances):"
+  python3 - "$RC_WORK" $RATES <<'PY'
+import json, sys
+work, rates = sys.argv[1], sys.argv[2:]
+print(f"{'rate/s':>8} {'delivered/s':>12} {'loss':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'max ms':>8} {'cpu us/msg':>10} {'machine %':>9}")
+for r in rates:
+    try:
+        j = json.load(open(f"{work}/result-fanout-{r}.json"))
+    except Exception as e:
+        print(f"{r:>8} (no result: {e})"); continue
+    d, l, s = j.get("delivery", {}), j.get("latency_ms", {}), j.get("server", {})
+    print(f"{r:>8} {d.get('delivered_per_s', '-'):>12} {d.get('loss', '-'):>8} {l.get('p50', '-'):>8} {l.get('p99', '-'):>8} "
+          f"{l.get('p99.9', '-'):>9} {l.get('max', '-'):>8} {s.get('cpu_us_per_delivery', '-'):>10} {s.get('machine_cpu_busy_pct', '-'):>9}")
+PY
+fi
+echo "server logs:"
+rc_log_summary
+echo "logs and JSON results: $RC_WORK"
+exit $status
