@@ -1,0 +1,73 @@
+package dev.roomcast.cluster;
+
+import dev.roomcast.testing.AppInstance;
+import dev.roomcast.testing.RedisServer;
+import dev.roomcast.testing.WsClient;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Redis restarts (losing everything: no persistence) under two instances with connected clients and
+ * steady publishing: every acknowledged message reaches every member, readiness goes DOWN and comes
+ * back UP, and no client is disconnected.
+ */
+class RedisRestartIT {
+
+    @Test
+    void acknowledgedMessagesSurviveARedisRestart() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+             AppInstance a = node("restart-a", redis);
+             AppInstance b = node("restart-b", redis);
+             ReadinessRecorder readyA = new ReadinessRecorder(a.httpUrl());
+             ReadinessRecorder readyB = new ReadinessRecorder(b.httpUrl())) {
+
+            List<WsClient> members = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                WsClient c = WsClient.connect((i % 2 == 0 ? a : b).wsUrl("user=m" + i));
+                c.join("steady");
+                members.add(c);
+            }
+            WsClient publisherClient = WsClient.connect(a.wsUrl("user=pub"));
+            publisherClient.join("steady");
+            SteadyPublisher publisher = new SteadyPublisher(publisherClient, "steady", Duration.ofMillis(20));
+            await().atMost(Duration.ofSeconds(10)).until(() -> publisher.ackedCount() >= 20);
+
+            redis.kill9();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !readyA.isUp() && !readyB.isUp());
+            redis.restart();
+            await().atMost(Duration.ofSeconds(20)).until(() -> readyA.isUp() && readyB.isUp());
+            int ackedAfterRestart = publisher.ackedCount();
+            await().atMost(Duration.ofSeconds(20)).until(() -> publisher.ackedCount() >= ackedAfterRestart + 20);
+            publisher.close();
+
+            // Everything acknowledged arrives; the end marker proves delivery caught up.
+            publisherClient.request("{\"type\":\"publish\",\"room\":\"steady\",\"data\":{\"s\":-1}}");
+            for (WsClient m : members) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> Received.in(m, "steady").seqs().contains(-1));
+                Received r = Received.in(m, "steady");
+                assertThat(r.missing(publisher.acked)).as("acknowledged but not delivered to %s", m.user()).isEmpty();
+                assertThat(r.hasDuplicates()).as("duplicates at %s", m.user()).isFalse();
+                assertThat(m.isClosed()).isFalse();
+            }
+            assertThat(readyA.transitions()).containsSubsequence(200, 503, 200);
+            assertThat(readyB.transitions()).containsSubsequence(200, 503, 200);
+            System.out.printf("redis restart: %d published, %d acknowledged, %d refused (unavailable)%n",
+                    publisher.published(), publisher.ackedCount(), publisher.refused.size());
+            members.forEach(WsClient::close);
+            publisherClient.close();
+        }
+    }
+
+    static AppInstance node(String name, RedisServer redis) {
+        return AppInstance.builder().name(name)
+                .config("quarkus.redis.hosts", redis.uri())
+                .config("roomcast.node-id", name)
+                .start();
+    }
+}
