@@ -91,7 +91,7 @@ public final class MemoryBroker implements Broker {
     public CompletionStage<HistoryPage> history(String room, String since, int limit) {
         if (since == null) {
             RoomLog log = logs.get(room);
-            String latest = log == null ? null : latestOf(log);
+            String latest = log == null ? "0" : latestOf(log);
             return CompletableFuture.completedFuture(new HistoryPage(epoch, List.of(), true, latest));
         }
         long from;
@@ -105,7 +105,7 @@ public final class MemoryBroker implements Broker {
             if (from != 0) {
                 throw new ProtocolException(ErrorCode.bad_request, "since is ahead of the room's history", null);
             }
-            return CompletableFuture.completedFuture(new HistoryPage(epoch, List.of(), true, null));
+            return CompletableFuture.completedFuture(new HistoryPage(epoch, List.of(), true, "0"));
         }
         synchronized (log) {
             log.expire(clock.millis() - historyTtlMillis);
@@ -123,14 +123,14 @@ public final class MemoryBroker implements Broker {
             if (frames.size() == limit && log.lastOffset > Long.parseLong(frames.get(frames.size() - 1).offset())) {
                 complete = false;
             }
-            String latest = log.lastOffset == 0 ? null : Long.toString(log.lastOffset);
+            String latest = Long.toString(log.lastOffset);
             return CompletableFuture.completedFuture(new HistoryPage(epoch, frames, complete, latest));
         }
     }
 
     private static String latestOf(RoomLog log) {
         synchronized (log) {
-            return log.lastOffset == 0 ? null : Long.toString(log.lastOffset);
+            return Long.toString(log.lastOffset);
         }
     }
 

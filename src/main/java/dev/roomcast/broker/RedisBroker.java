@@ -182,8 +182,12 @@ public final class RedisBroker implements Broker {
             if (cursor != null) {
                 cursor.startAt(h.latest, h.epoch);
             }
+            String position = h.latest == null ? EMPTY : h.latest;
             if (since == null) {
-                return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), true, h.latest));
+                return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), true, position));
+            }
+            if (h.latest == null && Offsets.compare(since, EMPTY) == 0) {
+                return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), true, position));
             }
             if (h.latest == null || Offsets.compare(since, h.latest) > 0) {
                 if (Offsets.parse(since)[0] > clock.millis() + FUTURE_TOLERANCE_MS) {
@@ -191,18 +195,20 @@ public final class RedisBroker implements Broker {
                             "since is ahead of the room's history", null));
                 }
                 // The client saw messages this history no longer has: it lost its tail (failover, restart).
-                return rotateEpoch(room, h.epoch).map(e -> new HistoryPage(e, List.of(), false, h.latest));
+                return rotateEpoch(room, h.epoch).map(e -> new HistoryPage(e, List.of(), false, position));
             }
-            boolean complete = Offsets.compare(since, h.first) >= 0
-                    || (h.maxDeleted != null && Offsets.compare(since, h.maxDeleted) >= 0);
+            boolean complete = h.complete || Offsets.compare(since, h.latest) == 0;
             if (h.frames.size() >= limit && Offsets.compare(h.frames.get(h.frames.size() - 1).offset(), h.latest) < 0) {
                 complete = false; // more was missed than one replay carries
             }
-            return Future.succeededFuture(new HistoryPage(h.epoch, h.frames, complete, h.latest));
+            return Future.succeededFuture(new HistoryPage(h.epoch, h.frames, complete, position));
         }).toCompletionStage();
     }
 
-    private record RawHistory(String epoch, String latest, String first, String maxDeleted, List<OutboundFrame> frames) {
+    /** The position of an empty history: a client that saw nothing recovers from here. */
+    static final String EMPTY = "0-0";
+
+    private record RawHistory(String epoch, String latest, boolean complete, List<OutboundFrame> frames) {
     }
 
     private Future<RawHistory> readHistory(String room, String since, int limit) {
@@ -211,7 +217,7 @@ public final class RedisBroker implements Broker {
         return eval(RedisScripts.HISTORY, 2, args).map(r -> {
             String epoch = r.get(0).toString();
             List<OutboundFrame> frames = new ArrayList<>();
-            Response entries = r.get(4);
+            Response entries = r.get(3);
             if (entries != null) {
                 for (Response entry : entries) {
                     String id = entry.get(0).toString();
@@ -220,7 +226,7 @@ public final class RedisBroker implements Broker {
                     frames.add(MessageFrames.roomFrame(room, id, epoch, body));
                 }
             }
-            return new RawHistory(epoch, str(r.get(1)), str(r.get(2)), str(r.get(3)), frames);
+            return new RawHistory(epoch, str(r.get(1)), r.get(2).toInteger() == 1, frames);
         });
     }
 
@@ -255,7 +261,7 @@ public final class RedisBroker implements Broker {
             return;
         }
         String after = cursor.lastOffset();
-        readHistory(room, after == null ? "0-0" : after, historySize).onSuccess(h -> {
+        readHistory(room, after == null ? EMPTY : after, historySize).onSuccess(h -> {
             RoomCursor current = cursors.get(room);
             if (current != null) {
                 boolean lostTail = after != null && (h.latest == null || Offsets.compare(h.latest, after) < 0);

@@ -28,7 +28,9 @@ final class RedisScripts {
             """);
 
     /**
-     * Read a room's history after an offset. Returns {epoch, latest id, first id, max deleted id, entries}.
+     * Read a room's history after an offset. Returns {epoch, latest id, complete, entries}. The history
+     * is complete when the {@code since} entry itself is still there (trimming removes from the head, so
+     * nothing after it is gone), or when {@code since} is 0-0 and the stream never lost an entry.
      * An empty ARGV[1] reads no entries (a plain join only needs the position). The epoch is created if
      * missing, so the ack always names one.
      * KEYS: stream, epoch. ARGV: since ('' for none), count, ttl ms, candidate epoch.
@@ -43,18 +45,24 @@ final class RedisScripts {
             local latest = false
             if last[1] then latest = last[1][1] end
             if ARGV[1] == '' or not latest then
-              return {epoch, latest, false, false, {}}
+              return {epoch, latest, 0, {}}
             end
-            local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
-            local deleted = false
-            local ok, info = pcall(redis.call, 'XINFO', 'STREAM', KEYS[1])
-            if ok then
-              for i = 1, #info, 2 do
-                if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+            local complete = 0
+            if ARGV[1] == '0-0' then
+              local ok, info = pcall(redis.call, 'XINFO', 'STREAM', KEYS[1])
+              if ok then
+                local length, added = -1, -2
+                for i = 1, #info, 2 do
+                  if info[i] == 'length' then length = info[i + 1] end
+                  if info[i] == 'entries-added' then added = info[i + 1] end
+                end
+                if length == added then complete = 1 end
               end
+            elseif #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) > 0 then
+              complete = 1
             end
             local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
-            return {epoch, latest, first, deleted, entries}
+            return {epoch, latest, complete, entries}
             """);
 
     /**

@@ -103,7 +103,7 @@ public final class Session {
         }
         for (OutboundFrame f : frames) {
             if (after == null || f.offset() == null || Offsets.compare(f.offset(), after) > 0) {
-                send(f);
+                write(f);
             }
         }
     }
@@ -119,6 +119,15 @@ public final class Session {
         if (holding && frame.room() != null && hold(frame)) {
             return;
         }
+        write(frame);
+    }
+
+    /** Sends a replayed history frame of a room being joined, ahead of the live frames held back. */
+    public void replay(OutboundFrame frame) {
+        write(frame);
+    }
+
+    private void write(OutboundFrame frame) {
         if (!sink.write(frame) && sink.isOpen()) {
             sink.close(CloseCodes.SLOW_CONSUMER, "slow consumer");
         }

@@ -160,7 +160,7 @@ public final class FrameDispatcher {
         session.send(OutboundFrame.reply(ServerFrames.joinAck(f.id(), room, page.epoch(), page.latest(), page.complete())));
         String last = f.since();
         for (OutboundFrame m : page.frames()) {
-            session.send(m);
+            session.replay(m);
             last = m.offset();
         }
         session.release(room, last);

@@ -204,6 +204,31 @@ class ProtocolTest {
     }
 
     @Test
+    void joinWithSinceReplaysMissedMessagesThenContinuesLive() {
+        WsClient alice = connect("alice");
+        JsonNode ack = alice.join("recover");
+        String epoch = ack.path("epoch").asText();
+        assertThat(ack.path("offset").asText()).isEqualTo("0");
+        List<String> offsets = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            alice.request("{\"type\":\"publish\",\"room\":\"recover\",\"data\":" + i + "}");
+            offsets.add(alice.awaitType("message").path("offset").asText());
+        }
+        WsClient again = connect("alice");
+        JsonNode rejoin = again.request("{\"type\":\"join\",\"room\":\"recover\",\"since\":\"" + offsets.get(0)
+                + "\",\"epoch\":\"" + epoch + "\"}");
+        assertThat(rejoin.path("recovered").asBoolean()).isTrue();
+        assertThat(again.awaitType("message").path("data").asInt()).isEqualTo(1);
+        assertThat(again.awaitType("message").path("data").asInt()).isEqualTo(2);
+        alice.request("{\"type\":\"publish\",\"room\":\"recover\",\"data\":3}");
+        assertThat(again.awaitType("message").path("data").asInt()).isEqualTo(3);
+        assertThat(again.pending("message")).isEmpty();
+
+        JsonNode otherEpoch = connect("bob").request("{\"type\":\"join\",\"room\":\"recover\",\"since\":\"1\",\"epoch\":\"old\"}");
+        assertThat(otherEpoch.path("recovered").asBoolean()).isFalse();
+    }
+
+    @Test
     void binaryFramesAreRefusedWithAnError() {
         WsClient c = connect("alice");
         c.sendBinary(new byte[] {1, 2, 3});
