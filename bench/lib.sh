@@ -127,7 +127,7 @@ rc_log_summary() {
     e=$(grep -c ' ERROR ' "$f" || true)
     w=$(grep -c ' WARN ' "$f" || true)
     echo "$(basename "$f"): $e ERROR, $w WARN lines"
-    grep -E ' (ERROR|WARN) ' "$f" | grep -v 'auth.mode=none' | sed -E 's/^[0-9:.]+ //' | cut -c1-200 | sort | uniq -c | sort -rn | head -5
+    grep -E ' (ERROR|WARN) ' "$f" | grep -v 'auth.mode=none' | sed -E 's/^[0-9:.]+ //' | cut -c1-200 | sort | uniq -c | sort -rn | head -5 || true
   done
 }
 

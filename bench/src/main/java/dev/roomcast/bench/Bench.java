@@ -12,7 +12,8 @@ import java.time.format.DateTimeFormatter;
  * </pre>
  *
  * Prints a table and, as the last line of stdout, the same result as one JSON object.
- * Exit status: 0 run completed, 1 run could not be done (e.g. no publisher could join), 64 bad options.
+ * Exit status: 0 run completed and clean, 2 completed but not clean (see "verdict": loss, failed joins, errors...),
+ * 1 run could not be done (e.g. no publisher could join), 64 bad options.
  */
 public final class Bench {
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("HH:mm:ss");
@@ -50,7 +51,8 @@ public final class Bench {
         String json = rep.json();
         System.out.println(json);
         rep.writeTo(o.out);
-        System.exit(rep.root.containsKey("error") ? 1 : 0);
+        Object verdict = rep.root.get("verdict");
+        System.exit(rep.root.containsKey("error") ? 1 : verdict != null && !"clean".equals(verdict) ? 2 : 0);
     }
 
     /** This tool only ever loads servers on this machine. */

@@ -32,6 +32,7 @@ public final class Conn {
     long welcomeNs;
     boolean joinsSent;
     String lastError;
+    boolean gaveUp;
     int pendingAcks;
     boolean ready;
     volatile boolean closingByUs;
@@ -84,6 +85,7 @@ public final class Conn {
         pool.vertx.setTimer(Math.max(1, pool.options.joinTimeoutMs), t -> {
             if (!ready && !closed) {
                 pool.sample("join timeout " + state());
+                gaveUp = true;
                 ready = true; // gives up on this one; counted as a join failure
                 pool.joinDone(this, false);
             }
@@ -160,6 +162,11 @@ public final class Conn {
     }
 
     private void onAck(long id, boolean ok) {
+        if (gaveUp && id >= 1 && id <= rooms.length) {
+            pool.sample(String.format(java.util.Locale.ROOT, "late %s for %s join %d: %.0f ms after the join was sent",
+                    ok ? "ack" : "error", user, id, (System.nanoTime() - joinStartNs) / 1e6));
+            return;
+        }
         if (id < 1 || id > rooms.length || ready) {
             return;
         }
@@ -189,8 +196,12 @@ public final class Conn {
         }
         int room = (int) r;
         int slot = slotOf(room);
-        if (slot < 0 || !acked[slot]) {
+        if (slot < 0) {
             shard.unexpected++;
+            return;
+        }
+        if (!acked[slot]) {
+            shard.unacked++; // a room whose join was never acknowledged (or refused) still delivers
             return;
         }
         if (!FrameScanner.roomEquals(b, roomNames[room])) {

@@ -154,6 +154,7 @@ final class FanoutRun {
             d.put("worst_room_loss", worstRoomLoss);
             d.put("duplicates", all.duplicates);
             d.put("unexpected", all.unexpected);
+            d.put("in_unacknowledged_rooms", all.unacked);
             d.put("misrouted", all.misrouted);
             d.put("malformed", all.malformed);
             d.put("warmup_delivered", all.unmeasured);
@@ -175,6 +176,33 @@ final class FanoutRun {
             }
             rep.root.put("latency_ms", Report.millis(all.latency));
             server(rep, o, a, b, all.delivered, seconds);
+            List<String> problems = new ArrayList<>();
+            if (subsReady < o.subscribers) {
+                problems.add((o.subscribers - subsReady) + " subscribers not joined");
+            }
+            if (expected - all.delivered != 0) {
+                problems.add((expected - all.delivered) + " deliveries lost");
+            }
+            if (all.duplicates > 0) {
+                problems.add(all.duplicates + " duplicates");
+            }
+            if (all.unexpected + all.misrouted + all.malformed > 0) {
+                problems.add((all.unexpected + all.misrouted + all.malformed) + " unexpected/misrouted/malformed messages");
+            }
+            if (all.unacked > 0) {
+                problems.add(all.unacked + " messages in rooms whose join was never acknowledged");
+            }
+            if (all.unexpectedCloses > 0) {
+                problems.add(all.unexpectedCloses + " connections closed by the server");
+            }
+            if (pub.skipped > 0) {
+                problems.add(pub.skipped + " publishes not sent");
+            }
+            long errs = all.errors.values().stream().mapToLong(Long::longValue).sum();
+            if (errs > 0) {
+                problems.add(errs + " error frames");
+            }
+            rep.root.put("verdict", problems.isEmpty() ? "clean" : "NOT CLEAN: " + String.join(", ", problems));
             Bench.log("closing connections ...");
             pool.closeAll(10_000);
         }

@@ -25,6 +25,7 @@ public final class Shard {
     long unmeasured;         // unique deliveries of warm-up publishes
     long duplicates;         // a subscriber got the same (room, seq) again
     long unexpected;         // message for a room the connection is not in, or not from this run
+    long unacked;            // message for a room whose join got no ack (refused / timed out)
     long misrouted;          // "room" field disagrees with the publish's own room
     long malformed;          // message without our t/s/r fields
     long pubEchoes;          // publishers' own deliveries (ignored)
@@ -73,6 +74,7 @@ public final class Shard {
             s.unmeasured = unmeasured;
             s.duplicates = duplicates;
             s.unexpected = unexpected;
+            s.unacked = unacked;
             s.misrouted = misrouted;
             s.malformed = malformed;
             s.pubEchoes = pubEchoes;
@@ -88,7 +90,7 @@ public final class Shard {
 
     static final class Snapshot {
         Histogram latency;
-        long delivered, unmeasured, duplicates, unexpected, misrouted, malformed, pubEchoes, welcomes, otherFrames,
+        long delivered, unmeasured, duplicates, unexpected, unacked, misrouted, malformed, pubEchoes, welcomes, otherFrames,
                 unexpectedCloses;
         Map<String, Long> errors, closes, nodes;
 
@@ -98,6 +100,7 @@ public final class Shard {
             unmeasured += o.unmeasured;
             duplicates += o.duplicates;
             unexpected += o.unexpected;
+            unacked += o.unacked;
             misrouted += o.misrouted;
             malformed += o.malformed;
             pubEchoes += o.pubEchoes;
