@@ -277,7 +277,14 @@ final class FanoutRun {
             double known = (ok ? total : 0)
                     + (a.redis >= 0 && b.redis >= 0 ? ProcStats.cpuSeconds(b.redis - a.redis) : 0)
                     + (a.self >= 0 && b.self >= 0 ? ProcStats.cpuSeconds(b.self - a.self) : 0);
-            s.put("other_processes_cpu_s", Report.round(Math.max(0, ProcStats.cpuSeconds(b.machine[0] - a.machine[0]) - known), 2));
+            double other = Math.max(0, ProcStats.cpuSeconds(b.machine[0] - a.machine[0]) - known);
+            s.put("other_processes_cpu_s", Report.round(other, 2));
+            int cpus = Runtime.getRuntime().availableProcessors();
+            if (other > 0.1 * window * cpus) {
+                s.put("warning", String.format(java.util.Locale.ROOT,
+                        "other processes used %.0f%% of this machine's CPU during the window: figures are disturbed",
+                        100 * other / (window * cpus)));
+            }
         }
         s.put("window_s", Report.round(window, 3));
         s.put("clk_tck", ProcStats.clkTck());
