@@ -1,0 +1,810 @@
+package dev.roomcast.helm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Helm chart in helm/roomcast, rendered with Helm as a library (helm-java: no helm binary, no cluster).
+ *
+ * <p>Every render names the release "rc" in namespace "chat" and sets the Redis password: with no password the
+ * chart looks up the existing Secret to keep the generated one across upgrades, and helm-java's template,
+ * unlike {@code helm template}, sends that lookup to a cluster.
+ */
+class HelmChartTest {
+
+    static final Path ROOT = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize();
+    static final Path CHART = ROOT.resolve("helm/roomcast");
+    static final Path DASHBOARD = ROOT.resolve("grafana/dashboards/roomcast.json");
+    static final String KUBE_VERSION = "1.31.0";
+    static final String PASSWORD = "s3cret\"pa$$\\word";
+
+    static final String APP = "rc-roomcast";
+    static final String REDIS = "rc-roomcast-redis";
+    static final String HEADLESS = "rc-roomcast-redis-headless";
+    static final String DOMAIN = HEADLESS + ".chat.svc.cluster.local";
+
+    @TempDir
+    static Path tmp;
+
+    static Manifests defaults;
+
+    @BeforeAll
+    static void renderDefaults() throws IOException {
+        defaults = render(Map.of());
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // lint and schema
+
+    @Test
+    void lintStrictPasses() {
+        LintResult result = new Helm(CHART).lint().strict().call();
+        assertFalse(result.isFailed(), () -> "helm lint --strict: " + result.getMessages());
+        // strict turns warnings into failures; only INFO (e.g. "icon is recommended") may remain.
+        assertTrue(result.getMessages().stream().allMatch(m -> m.startsWith("[INFO]")), () -> result.getMessages().toString());
+    }
+
+    @Test
+    void schemaRejectsWrongValues() throws IOException {
+        assertRejected(Map.of("replicaCount", "two"), "replicaCount");
+        assertRejected(valuesFile("replicaCount: \"3\"\n"), "replicaCount");
+        assertRejected(Map.of("config.authMode", "oauth"), "authMode");
+        assertRejected(Map.of("redis.sentinel.quorum", "0"), "quorum");
+        assertRejected(valuesFile("replicas: 3\n"), "replicas"); // unknown key (a typo of replicaCount)
+        assertRejected(valuesFile("redis:\n  persistence:\n    enabled: \"yes\"\n"), "enabled");
+        assertRejected(valuesFile("externalRedis:\n  hosts: [\"redis.example.com:6379\"]\n"), "hosts");
+    }
+
+    @Test
+    void inconsistentRedisSettingsFail() {
+        assertRejected(Map.of("redis.enabled", false), "externalRedis.hosts");
+        assertRejected(Map.of("redis.replicas", 1), "quorum");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // default values
+
+    @Test
+    void defaultsRenderTheExpectedObjects() {
+        assertEquals(List.of("ConfigMap/" + APP, "ConfigMap/" + APP + "-dashboard", "ConfigMap/" + REDIS + "-scripts",
+                "Deployment/" + APP, "PodDisruptionBudget/" + APP, "PodDisruptionBudget/" + REDIS, "Secret/" + APP,
+                "Service/" + APP, "Service/" + HEADLESS, "ServiceAccount/" + APP, "StatefulSet/" + REDIS),
+                defaults.names());
+        for (Map<String, Object> m : defaults.all) {
+            assertEquals("rc", at(m, "metadata.labels", Map.class).get("app.kubernetes.io/instance"), () -> name(m));
+        }
+    }
+
+    @Test
+    void deploymentProbesAndGracefulShutdown() {
+        Map<String, Object> pod = defaults.get("Deployment", APP);
+        Map<String, Object> c = container(pod, "roomcast");
+        assertEquals(2, at(pod, "spec.replicas"));
+        assertEquals("/q/health/started", at(c, "startupProbe.httpGet.path"));
+        assertEquals("/q/health/live", at(c, "livenessProbe.httpGet.path"));
+        assertEquals("/q/health/ready", at(c, "readinessProbe.httpGet.path"));
+        for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+            assertEquals("http", at(c, probe + ".httpGet.port"));
+        }
+        assertEquals(Map.of("name", "http", "containerPort", 8080, "protocol", "TCP"), first(c, "ports"));
+        // Kubernetes >= 1.30: the built-in sleep action, nothing needed in the image.
+        assertEquals(5, at(c, "lifecycle.preStop.sleep.seconds"));
+        // preStop 5 s + drain window 10 s + margin 10 s
+        assertEquals(25, at(pod, "spec.template.spec.terminationGracePeriodSeconds"));
+        assertEquals("10s", at(defaults.get("ConfigMap", APP), "data.ROOMCAST_DRAIN_WINDOW"));
+        // Rolling updates add a pod before draining one.
+        assertEquals(0, at(pod, "spec.strategy.rollingUpdate.maxUnavailable"));
+    }
+
+    @Test
+    void gracePeriodFollowsTheDrainWindow() {
+        Manifests m = render(Map.of("drain.windowSeconds", 30, "drain.preStopSleepSeconds", 8, "drain.marginSeconds", 5),
+                "1.29.0");
+        Map<String, Object> pod = m.get("Deployment", APP);
+        assertEquals(43, at(pod, "spec.template.spec.terminationGracePeriodSeconds"));
+        assertEquals("30s", at(m.get("ConfigMap", APP), "data.ROOMCAST_DRAIN_WINDOW"));
+        // Before 1.30 the sleep action may be disabled: sleep inside the container (both images have it).
+        assertEquals(List.of("sleep", "8"), at(container(pod, "roomcast"), "lifecycle.preStop.exec.command"));
+
+        Manifests forced = render(Map.of("drain.preStopMode", "sleepAction"), "1.29.0");
+        assertEquals(5, at(container(forced.get("Deployment", APP), "roomcast"), "lifecycle.preStop.sleep.seconds"));
+    }
+
+    @Test
+    void deploymentSecurityContext() {
+        Map<String, Object> pod = defaults.get("Deployment", APP);
+        assertEquals(true, at(pod, "spec.template.spec.securityContext.runAsNonRoot"));
+        assertEquals("RuntimeDefault", at(pod, "spec.template.spec.securityContext.seccompProfile.type"));
+        assertEquals(false, at(pod, "spec.template.spec.automountServiceAccountToken"));
+        Map<String, Object> sc = at(container(pod, "roomcast"), "securityContext", Map.class);
+        assertEquals(true, sc.get("readOnlyRootFilesystem"));
+        assertEquals(false, sc.get("allowPrivilegeEscalation"));
+        assertEquals(true, sc.get("runAsNonRoot"));
+        assertEquals(List.of("ALL"), at(sc, "capabilities.drop"));
+        // The read-only root filesystem leaves /tmp writable through an emptyDir.
+        assertEquals(List.of(Map.of("name", "tmp", "mountPath", "/tmp")), at(container(pod, "roomcast"), "volumeMounts"));
+        assertEquals(Map.of("sizeLimit", "256Mi"), at(volume(pod, "tmp"), "emptyDir"));
+    }
+
+    @Test
+    void deploymentResourcesSpreadAndChecksums() {
+        Map<String, Object> pod = defaults.get("Deployment", APP);
+        Map<String, Object> c = container(pod, "roomcast");
+        assertEquals("768Mi", at(c, "resources.limits.memory"));
+        assertEquals("500m", at(c, "resources.requests.cpu"));
+        Map<?, ?> podLabels = at(pod, "spec.template.metadata.labels", Map.class);
+        List<Map<String, Object>> spread = at(pod, "spec.template.spec.topologySpreadConstraints", List.class);
+        assertEquals(List.of("kubernetes.io/hostname", "topology.kubernetes.io/zone"),
+                spread.stream().map(s -> s.get("topologyKey")).toList());
+        for (Map<String, Object> s : spread) {
+            assertTrue(podLabels.entrySet().containsAll(at(s, "labelSelector.matchLabels", Map.class).entrySet()));
+            assertEquals(List.of("pod-template-hash"), s.get("matchLabelKeys"));
+        }
+        Map<?, ?> annotations = at(pod, "spec.template.metadata.annotations", Map.class);
+        assertTrue(String.valueOf(annotations.get("checksum/config")).matches("[0-9a-f]{64}"));
+        assertTrue(String.valueOf(annotations.get("checksum/secret")).matches("[0-9a-f]{64}"));
+        // A configuration change changes the checksum, so the pods roll.
+        Map<?, ?> changed = at(render(Map.of("config.maxConnections", 1000)).get("Deployment", APP),
+                "spec.template.metadata.annotations", Map.class);
+        assertFalse(annotations.get("checksum/config").equals(changed.get("checksum/config")));
+        assertEquals(annotations.get("checksum/secret"), changed.get("checksum/secret"));
+    }
+
+    @Test
+    void environmentComesFromTheConfigMapAndTheSecret() {
+        Map<String, Object> c = container(defaults.get("Deployment", APP), "roomcast");
+        assertEquals(List.of(Map.of("configMapRef", Map.of("name", APP))), c.get("envFrom"));
+        Map<String, Map<String, Object>> env = env(c);
+        assertEquals("metadata.name", at(env.get("ROOMCAST_NODE_ID"), "valueFrom.fieldRef.fieldPath"));
+        assertEquals(Map.of("name", APP, "key", "api-keys", "optional", true), at(env.get("ROOMCAST_API_KEYS"), "valueFrom.secretKeyRef"));
+        assertEquals(Map.of("name", APP, "key", "jwt-public-key", "optional", true),
+                at(env.get("MP_JWT_VERIFY_PUBLICKEY"), "valueFrom.secretKeyRef"));
+        // JVM sized for the container: heap 75 % of the limit, G1 (not the JVM's Serial choice on small pods).
+        assertEquals("75", env.get("JAVA_MAX_MEM_RATIO").get("value"));
+        assertEquals("-XX:+UseG1GC", env.get("GC_CONTAINER_OPTIONS").get("value"));
+        assertTrue(String.valueOf(env.get("JAVA_OPTS_APPEND").get("value")).contains("-Djava.util.logging.manager=org.jboss.logmanager.LogManager"));
+        Map<String, Object> config = at(defaults.get("ConfigMap", APP), "data", Map.class);
+        assertEquals("jwt", config.get("ROOMCAST_AUTH_MODE"));
+        assertEquals("rc", config.get("ROOMCAST_REDIS_PREFIX"));
+        assertEquals("50000", config.get("ROOMCAST_LIMITS_MAX_CONNECTIONS"));
+
+        Manifests parallel = render(Map.of("jvm.gc", "Parallel", "jvm.maxRamPercentage", 60));
+        Map<String, Map<String, Object>> penv = env(container(parallel.get("Deployment", APP), "roomcast"));
+        assertEquals("-XX:+UseParallelGC", penv.get("GC_CONTAINER_OPTIONS").get("value"));
+        assertEquals("60", penv.get("JAVA_MAX_MEM_RATIO").get("value"));
+    }
+
+    @Test
+    void secretHoldsTheCredentials() throws IOException {
+        Manifests m = render(valuesFile("""
+                secret:
+                  redisPassword: "%s"
+                  apiKeys: key-1,key-2
+                  jwtPublicKey: |
+                    -----BEGIN PUBLIC KEY-----
+                    MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA
+                    -----END PUBLIC KEY-----
+                """.formatted(PASSWORD.replace("\\", "\\\\").replace("\"", "\\\""))));
+        Map<String, Object> data = at(m.get("Secret", APP), "data", Map.class);
+        assertEquals(PASSWORD, b64(data.get("redis-password")));
+        assertEquals("key-1,key-2", b64(data.get("api-keys")));
+        assertTrue(b64(data.get("jwt-public-key")).startsWith("-----BEGIN PUBLIC KEY-----\n"));
+        // Without API keys or JWT key the Secret has no such entries (the env refs are optional).
+        assertEquals(List.of("redis-password"), List.copyOf(at(defaults.get("Secret", APP), "data", Map.class).keySet()));
+    }
+
+    @Test
+    void existingSecretIsUsedEverywhere() {
+        Manifests m = render(Map.of("secret.existingSecret", "roomcast-credentials"));
+        assertTrue(m.find("Secret", APP) == null, "no chart-managed Secret");
+        List<String> refs = new ArrayList<>();
+        collectSecretRefs(m.get("Deployment", APP), refs);
+        collectSecretRefs(m.get("StatefulSet", REDIS), refs);
+        assertEquals(9, refs.size()); // 3 in the Deployment, 2 in each of the 3 Redis containers
+        assertTrue(refs.stream().allMatch("roomcast-credentials"::equals), refs::toString);
+    }
+
+    @Test
+    void serviceSelectsOnlyTheApplicationPods() {
+        Map<String, Object> svc = defaults.get("Service", APP);
+        assertEquals(Map.of("name", "http", "port", 8080, "targetPort", "http", "protocol", "TCP"), first(svc, "spec.ports"));
+        assertEquals("None", at(svc, "spec.sessionAffinity"));
+        Map<?, ?> selector = at(svc, "spec.selector", Map.class);
+        assertTrue(at(defaults.get("Deployment", APP), "spec.template.metadata.labels", Map.class).entrySet().containsAll(selector.entrySet()));
+        assertFalse(at(defaults.get("StatefulSet", REDIS), "spec.template.metadata.labels", Map.class).entrySet().containsAll(selector.entrySet()));
+        assertEquals(1, at(defaults.get("PodDisruptionBudget", APP), "spec.maxUnavailable"));
+        assertEquals(selector, at(defaults.get("PodDisruptionBudget", APP), "spec.selector.matchLabels"));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Redis Sentinel
+
+    @Test
+    void applicationIsWiredToTheSentinels() {
+        Map<String, Object> config = at(defaults.get("ConfigMap", APP), "data", Map.class);
+        assertEquals("sentinel", config.get("QUARKUS_REDIS_CLIENT_TYPE"));
+        assertEquals("mymaster", config.get("QUARKUS_REDIS_MASTER_NAME"));
+        assertEquals("master", config.get("QUARKUS_REDIS_ROLE"));
+        // One sentinel per Redis pod, by the DNS name the StatefulSet and its headless Service give it.
+        Map<String, Object> sts = defaults.get("StatefulSet", REDIS);
+        assertEquals(HEADLESS, at(sts, "spec.serviceName"));
+        String expected = IntStream.range(0, 3).mapToObj(i -> "redis://" + REDIS + "-" + i + "." + DOMAIN + ":26379")
+                .collect(Collectors.joining(","));
+        assertEquals(expected, config.get("QUARKUS_REDIS_HOSTS"));
+        Map<String, Object> password = env(container(defaults.get("Deployment", APP), "roomcast")).get("QUARKUS_REDIS_PASSWORD");
+        assertEquals(Map.of("name", APP, "key", "redis-password", "optional", false), at(password, "valueFrom.secretKeyRef"));
+        assertEquals(PASSWORD, b64(at(defaults.get("Secret", APP), "data.redis-password")));
+    }
+
+    @Test
+    void statefulSetRunsRedisAndSentinelFromTheOfficialImage() {
+        Map<String, Object> sts = defaults.get("StatefulSet", REDIS);
+        assertEquals(3, at(sts, "spec.replicas"));
+        assertEquals("Parallel", at(sts, "spec.podManagementPolicy"));
+        Map<String, Object> redis = container(sts, "redis");
+        Map<String, Object> sentinel = container(sts, "sentinel");
+        Map<String, Object> init = first(sts, "spec.template.spec.initContainers");
+        for (Map<String, Object> c : List.of(redis, sentinel, init)) {
+            assertEquals("redis:7.4-alpine", c.get("image"));
+            assertEquals(true, at(c, "securityContext.readOnlyRootFilesystem"));
+            assertEquals(List.of("ALL"), at(c, "securityContext.capabilities.drop"));
+            // Password from the Secret, for the scripts and for redis-cli (REDISCLI_AUTH), never in the manifest.
+            assertEquals(Map.of("name", APP, "key", "redis-password"), at(env(c).get("REDIS_PASSWORD"), "valueFrom.secretKeyRef"));
+            assertEquals(Map.of("name", APP, "key", "redis-password"), at(env(c).get("REDISCLI_AUTH"), "valueFrom.secretKeyRef"));
+            assertEquals("2", env(c).get("SENTINEL_QUORUM").get("value"));
+            assertEquals("mymaster", env(c).get("SENTINEL_MASTER_NAME").get("value"));
+            assertEquals(HEADLESS, env(c).get("HEADLESS_SERVICE").get("value"));
+            assertEquals(REDIS, env(c).get("STATEFULSET_NAME").get("value"));
+        }
+        assertEquals(List.of("redis-server", "/conf/redis.conf"), redis.get("command"));
+        assertEquals(List.of("sh", "/scripts/sentinel.sh"), sentinel.get("command"));
+        assertEquals(List.of("sh", "/scripts/init.sh"), init.get("command"));
+        assertEquals(6379, first(redis, "ports").get("containerPort"));
+        assertEquals(26379, first(sentinel, "ports").get("containerPort"));
+        assertEquals(List.of("sh", "/scripts/redis-prestop.sh"), at(redis, "lifecycle.preStop.exec.command"));
+        assertEquals(true, at(sts, "spec.template.spec.securityContext.runAsNonRoot"));
+        assertEquals(999, at(sts, "spec.template.spec.securityContext.runAsUser"));
+        // No persistence by default: data in an emptyDir, no PersistentVolumeClaims.
+        assertEquals(Map.of(), at(volume(sts, "data"), "emptyDir"));
+        assertNull(at(sts, "spec.volumeClaimTemplates"));
+
+        Map<String, Object> headless = defaults.get("Service", HEADLESS);
+        assertEquals("None", at(headless, "spec.clusterIP"));
+        assertEquals(true, at(headless, "spec.publishNotReadyAddresses"));
+        assertEquals(at(sts, "spec.selector.matchLabels"), at(headless, "spec.selector"));
+        assertEquals(1, at(defaults.get("PodDisruptionBudget", REDIS), "spec.maxUnavailable"));
+        assertEquals(at(sts, "spec.selector.matchLabels"), at(defaults.get("PodDisruptionBudget", REDIS), "spec.selector.matchLabels"));
+    }
+
+    @Test
+    void persistenceUsesVolumeClaimTemplates() {
+        Map<String, Object> sts = render(Map.of("redis.persistence.enabled", true, "redis.persistence.size", "5Gi",
+                "redis.persistence.storageClass", "fast")).get("StatefulSet", REDIS);
+        List<Map<String, Object>> claims = at(sts, "spec.volumeClaimTemplates", List.class);
+        assertEquals(1, claims.size());
+        assertEquals("data", at(claims.get(0), "metadata.name"));
+        assertEquals("5Gi", at(claims.get(0), "spec.resources.requests.storage"));
+        assertEquals("fast", at(claims.get(0), "spec.storageClassName"));
+        assertNull(volume(sts, "data"));
+    }
+
+    @Test
+    void sentinelConfigurationUsesHostnamesQuorumAndPassword(@TempDir Path dir) throws Exception {
+        // The init script, as deployed, run against fake peers: nobody answers, so this is a fresh install.
+        RedisInit init = new RedisInit(dir);
+        assertEquals(0, init.run(0), init::output);
+        String sentinelConf = init.file(0, "sentinel.conf");
+        String redisConf = init.file(0, "redis.conf");
+        String me = REDIS + "-0." + DOMAIN;
+        String password = "\"s3cret\\\"pa$$\\\\word\"";
+        assertEquals(String.join("\n",
+                "port 26379",
+                "dir " + dir.resolve("p0/conf"),
+                "sentinel resolve-hostnames yes",
+                "sentinel announce-hostnames yes",
+                "sentinel announce-ip " + me,
+                "sentinel announce-port 26379",
+                "requirepass " + password,
+                "sentinel sentinel-pass " + password,
+                "sentinel monitor mymaster " + me + " 6379 2",
+                "sentinel auth-pass mymaster " + password,
+                "sentinel down-after-milliseconds mymaster 5000",
+                "sentinel failover-timeout mymaster 60000",
+                "sentinel parallel-syncs mymaster 1", ""), sentinelConf);
+        assertTrue(redisConf.contains("\nrequirepass " + password + "\n"), redisConf);
+        assertTrue(redisConf.contains("\nmasterauth " + password + "\n"), redisConf);
+        assertTrue(redisConf.contains("\nreplica-announce-ip " + me + "\n"), redisConf);
+        assertFalse(redisConf.contains("replicaof"), "pod 0 bootstraps as the master");
+
+        // Pod 2 on the same fresh install: a replica of pod 0.
+        assertEquals(0, init.run(2), init::output);
+        assertTrue(init.file(2, "redis.conf").contains("\nreplicaof " + REDIS + "-0." + DOMAIN + " 6379\n"));
+        assertTrue(init.file(2, "sentinel.conf").contains("\nsentinel monitor mymaster " + REDIS + "-0." + DOMAIN + " 6379 2\n"));
+    }
+
+    @Test
+    void restartedPodAsksTheSentinelsWhoIsMaster(@TempDir Path dir) throws Exception {
+        // After a failover pod 1 is the master. Pod 0 is recreated: it must come up as pod 1's replica,
+        // not as a second master.
+        RedisInit init = new RedisInit(dir);
+        String master = REDIS + "-1." + DOMAIN;
+        init.sentinelAnswer(1, master);
+        init.sentinelAnswer(2, master);
+        assertEquals(0, init.run(0), init::output);
+        assertTrue(init.file(0, "redis.conf").contains("\nreplicaof " + master + " 6379\n"), init::output);
+        assertTrue(init.file(0, "sentinel.conf").contains("\nsentinel monitor mymaster " + master + " 6379 2\n"));
+
+        // Sentinels disagree (failover in progress): the majority wins; garbage answers do not count.
+        RedisInit split = new RedisInit(dir.resolve("split"));
+        split.sentinelAnswer(0, "NOAUTH Authentication required.");
+        split.sentinelAnswer(1, REDIS + "-3." + DOMAIN);
+        split.sentinelAnswer(3, REDIS + "-3." + DOMAIN);
+        split.sentinelAnswer(4, REDIS + "-1." + DOMAIN);
+        assertEquals(0, split.run(2, 5), split::output);
+        assertTrue(split.file(2, "redis.conf").contains("\nreplicaof " + REDIS + "-3." + DOMAIN + " 6379\n"), split::output);
+
+        // No sentinel answers but a server says it is the master (the sentinels are restarting).
+        RedisInit servers = new RedisInit(dir.resolve("servers"));
+        servers.serverRole(2, "master");
+        assertEquals(0, servers.run(0), servers::output);
+        assertTrue(servers.file(0, "redis.conf").contains("\nreplicaof " + REDIS + "-2." + DOMAIN + " 6379\n"), servers::output);
+    }
+
+    @Test
+    void emptyPodNamedMasterWaitsForTheFailover(@TempDir Path dir) throws Exception {
+        // Pod 0 was the master and is back, empty, before the sentinels noticed: it waits (here up to 2 s,
+        // EMPTY_MASTER_WAIT_SECONDS) and, as they still name it, starts as the master rather than never.
+        RedisInit init = new RedisInit(dir);
+        init.sentinelAnswer(1, REDIS + "-0." + DOMAIN);
+        long start = System.nanoTime();
+        assertEquals(0, init.run(0, 3, Map.of("EMPTY_MASTER_WAIT_SECONDS", "2")), init::output);
+        assertTrue(System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(1900), init::output);
+        assertTrue(init.output().contains("waiting for a failover"), init::output);
+        assertFalse(init.file(0, "redis.conf").contains("replicaof"));
+    }
+
+    @Test
+    void redisScriptsAreValidShell() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "needs /bin/sh");
+        Map<String, Object> scripts = at(defaults.get("ConfigMap", REDIS + "-scripts"), "data", Map.class);
+        assertEquals(List.of("init.sh", "sentinel.sh", "redis-prestop.sh", "redis-extra.conf"), List.copyOf(scripts.keySet()));
+        for (String name : List.of("init.sh", "sentinel.sh", "redis-prestop.sh")) {
+            Path script = tmp.resolve(name);
+            Files.writeString(script, (String) scripts.get(name));
+            Process p = new ProcessBuilder("/bin/sh", "-n", script.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), name + ": " + out);
+        }
+        // The scripts change the pods only through a rollout: their checksum is on the pod template.
+        assertTrue(String.valueOf(at(defaults.get("StatefulSet", REDIS), "spec.template.metadata.annotations", Map.class)
+                .get("checksum/scripts")).matches("[0-9a-f]{64}"));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // external Redis
+
+    @Test
+    void externalStandaloneRedis() throws IOException {
+        Manifests m = render(valuesFile("""
+                redis:
+                  enabled: false
+                externalRedis:
+                  clientType: standalone
+                  hosts: ["redis://redis.example.com:6379"]
+                """));
+        assertEquals(List.of("ConfigMap/" + APP, "ConfigMap/" + APP + "-dashboard", "Deployment/" + APP,
+                "PodDisruptionBudget/" + APP, "Secret/" + APP, "Service/" + APP, "ServiceAccount/" + APP), m.names());
+        Map<String, Object> config = at(m.get("ConfigMap", APP), "data", Map.class);
+        assertEquals("standalone", config.get("QUARKUS_REDIS_CLIENT_TYPE"));
+        assertEquals("redis://redis.example.com:6379", config.get("QUARKUS_REDIS_HOSTS"));
+        assertFalse(config.containsKey("QUARKUS_REDIS_MASTER_NAME"));
+        assertEquals(PASSWORD, b64(at(m.get("Secret", APP), "data.redis-password")));
+    }
+
+    @Test
+    void externalSentinels() throws IOException {
+        Manifests m = render(valuesFile("""
+                secret:
+                  redisPassword: ""
+                redis:
+                  enabled: false
+                externalRedis:
+                  clientType: sentinel
+                  masterName: prod
+                  hosts:
+                    - redis://sentinel-a.example.com:26379
+                    - redis://sentinel-b.example.com:26379
+                """));
+        assertNull(m.find("StatefulSet", REDIS));
+        Map<String, Object> config = at(m.get("ConfigMap", APP), "data", Map.class);
+        assertEquals("sentinel", config.get("QUARKUS_REDIS_CLIENT_TYPE"));
+        assertEquals("redis://sentinel-a.example.com:26379,redis://sentinel-b.example.com:26379", config.get("QUARKUS_REDIS_HOSTS"));
+        assertEquals("prod", config.get("QUARKUS_REDIS_MASTER_NAME"));
+        assertEquals("master", config.get("QUARKUS_REDIS_ROLE"));
+        // No password for this Redis: nothing generated, and the reference is optional.
+        assertNull(at(m.get("Secret", APP), "data"));
+        Map<String, Object> password = env(container(m.get("Deployment", APP), "roomcast")).get("QUARKUS_REDIS_PASSWORD");
+        assertEquals(true, at(password, "valueFrom.secretKeyRef.optional"));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // optional objects
+
+    @Test
+    void optionalObjectsWhenEnabled() throws IOException {
+        Manifests m = render(valuesFile("""
+                ingress:
+                  enabled: true
+                  annotations:
+                    cert-manager.io/cluster-issuer: letsencrypt
+                  hosts:
+                    - host: chat.example.com
+                      paths:
+                        - path: /
+                          pathType: Prefix
+                  tls:
+                    - secretName: chat-tls
+                      hosts: [chat.example.com]
+                autoscaling:
+                  enabled: true
+                  minReplicas: 3
+                  maxReplicas: 12
+                serviceMonitor:
+                  enabled: true
+                  labels:
+                    release: kube-prometheus-stack
+                networkPolicy:
+                  enabled: true
+                  ingressFrom:
+                    - namespaceSelector:
+                        matchLabels:
+                          kubernetes.io/metadata.name: ingress-nginx
+                """));
+        Map<String, Object> ingress = m.get("Ingress", APP);
+        assertEquals(Map.of("cert-manager.io/cluster-issuer", "letsencrypt",
+                "nginx.ingress.kubernetes.io/proxy-read-timeout", "3600",
+                "nginx.ingress.kubernetes.io/proxy-send-timeout", "3600"), at(ingress, "metadata.annotations"));
+        assertEquals("nginx", at(ingress, "spec.ingressClassName"));
+        Map<String, Object> rule = first(ingress, "spec.rules");
+        assertEquals("chat.example.com", rule.get("host"));
+        assertEquals(Map.of("name", APP, "port", Map.of("name", "http")),
+                at(first(rule, "http.paths"), "backend.service"));
+        assertEquals(List.of(Map.of("secretName", "chat-tls", "hosts", List.of("chat.example.com"))), at(ingress, "spec.tls"));
+
+        Map<String, Object> hpa = m.get("HorizontalPodAutoscaler", APP);
+        assertEquals("autoscaling/v2", hpa.get("apiVersion"));
+        assertEquals(Map.of("apiVersion", "apps/v1", "kind", "Deployment", "name", APP), at(hpa, "spec.scaleTargetRef"));
+        assertEquals(3, at(hpa, "spec.minReplicas"));
+        assertEquals(12, at(hpa, "spec.maxReplicas"));
+        assertEquals(List.of(Map.of("type", "Resource", "resource", Map.of("name", "cpu",
+                "target", Map.of("type", "Utilization", "averageUtilization", 70)))), at(hpa, "spec.metrics"));
+        assertEquals(300, at(hpa, "spec.behavior.scaleDown.stabilizationWindowSeconds"));
+        // The HPA owns the replica count.
+        assertFalse(at(m.get("Deployment", APP), "spec", Map.class).containsKey("replicas"));
+
+        Map<String, Object> monitor = m.get("ServiceMonitor", APP);
+        assertEquals("monitoring.coreos.com/v1", monitor.get("apiVersion"));
+        assertEquals("kube-prometheus-stack", at(monitor, "metadata.labels.release"));
+        Map<String, Object> endpoint = first(monitor, "spec.endpoints");
+        assertEquals("http", endpoint.get("port"));
+        assertEquals("/q/metrics", endpoint.get("path"));
+        assertEquals(at(m.get("Service", APP), "spec.selector"), at(monitor, "spec.selector.matchLabels"));
+
+        Map<String, Object> appPolicy = m.get("NetworkPolicy", APP);
+        Map<String, Object> appRule = first(appPolicy, "spec.ingress");
+        assertEquals(List.of(Map.of("port", "http", "protocol", "TCP")), appRule.get("ports"));
+        assertEquals("ingress-nginx", at(first(appRule, "from"), "namespaceSelector.matchLabels.kubernetes.io/metadata.name"));
+        Map<String, Object> redisPolicy = m.get("NetworkPolicy", REDIS);
+        assertEquals(at(m.get("StatefulSet", REDIS), "spec.selector.matchLabels"), at(redisPolicy, "spec.podSelector.matchLabels"));
+        Map<String, Object> redisRule = first(redisPolicy, "spec.ingress");
+        assertEquals(List.of(Map.of("podSelector", Map.of("matchLabels", at(m.get("Deployment", APP), "spec.selector.matchLabels"))),
+                Map.of("podSelector", Map.of("matchLabels", at(m.get("StatefulSet", REDIS), "spec.selector.matchLabels")))), redisRule.get("from"));
+
+        // Explicit annotations win over the WebSocket defaults.
+        Manifests custom = render(valuesFile("""
+                ingress:
+                  enabled: true
+                  annotations:
+                    nginx.ingress.kubernetes.io/proxy-read-timeout: "7200"
+                """));
+        assertEquals("7200", at(custom.get("Ingress", APP), "metadata.annotations", Map.class).get("nginx.ingress.kubernetes.io/proxy-read-timeout"));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Grafana dashboard
+
+    @Test
+    void dashboardConfigMapCarriesTheGrafanaFile() throws IOException {
+        Map<String, Object> cm = defaults.get("ConfigMap", APP + "-dashboard");
+        assertEquals("1", at(cm, "metadata.labels.grafana_dashboard"));
+        assertEquals("chat", at(cm, "metadata.namespace"));
+        assertEquals(Files.readString(DASHBOARD, StandardCharsets.UTF_8), at(cm, "data.roomcast.json"));
+        // One source of truth: the chart's copy is a link to the repository's dashboard, not a second file.
+        Path link = CHART.resolve("dashboards/roomcast.json");
+        assertTrue(Files.isSymbolicLink(link), link + " must be a symlink to " + DASHBOARD);
+        assertTrue(Files.isSameFile(link, DASHBOARD));
+
+        Manifests elsewhere = render(Map.of("grafanaDashboard.namespace", "monitoring"));
+        assertEquals("monitoring", at(elsewhere.get("ConfigMap", APP + "-dashboard"), "metadata.namespace"));
+        assertNull(render(Map.of("grafanaDashboard.enabled", false)).find("ConfigMap", APP + "-dashboard"));
+    }
+
+    // =========================================================================================================
+    // helpers
+
+    /** The rendered manifests, by kind and name. */
+    record Manifests(List<Map<String, Object>> all) {
+
+        Map<String, Object> find(String kind, String name) {
+            return all.stream().filter(m -> kind.equals(m.get("kind")) && name.equals(at(m, "metadata.name"))).findFirst().orElse(null);
+        }
+
+        Map<String, Object> get(String kind, String name) {
+            Map<String, Object> m = find(kind, name);
+            assertNotNull(m, () -> kind + "/" + name + " not rendered; got " + names());
+            return m;
+        }
+
+        List<String> names() {
+            return all.stream().map(HelmChartTest::name).sorted().toList();
+        }
+    }
+
+    static Manifests render(Map<String, Object> set) {
+        return render(set, KUBE_VERSION);
+    }
+
+    static Manifests render(Map<String, Object> set, String kubeVersion) {
+        return parse(template(set, null, kubeVersion));
+    }
+
+    static Manifests render(Path valuesFile) {
+        return parse(template(Map.of(), valuesFile, KUBE_VERSION));
+    }
+
+    static String template(Map<String, Object> set, Path valuesFile, String kubeVersion) {
+        TemplateCommand t = new Helm(CHART).template().withName("rc").withNamespace("chat").withKubeVersion(kubeVersion)
+                .withValuesFile(passwordValues());
+        if (valuesFile != null) {
+            t = t.withValuesFile(valuesFile);
+        }
+        for (Map.Entry<String, Object> e : set.entrySet()) {
+            t = t.set(e.getKey(), e.getValue());
+        }
+        return t.call();
+    }
+
+    private static Path passwordValues;
+
+    /** Values file setting the Redis password (see the class comment); later values files override it. */
+    static synchronized Path passwordValues() {
+        if (passwordValues == null) {
+            try {
+                passwordValues = Files.createTempFile(tmp, "password", ".yaml");
+                Files.writeString(passwordValues, "secret:\n  redisPassword: \"%s\"\n"
+                        .formatted(PASSWORD.replace("\\", "\\\\").replace("\"", "\\\"")));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return passwordValues;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Manifests parse(String yaml) {
+        List<Map<String, Object>> docs = new ArrayList<>();
+        for (Object doc : MiniYaml.loadAll(yaml)) {
+            assertTrue(doc instanceof Map, () -> "not a manifest: " + doc);
+            docs.add((Map<String, Object>) doc);
+        }
+        return new Manifests(docs);
+    }
+
+    static Path valuesFile(String content) throws IOException {
+        Path file = Files.createTempFile(tmp, "values", ".yaml");
+        Files.writeString(file, content);
+        return file;
+    }
+
+    static void assertRejected(Object values, String mention) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> {
+            if (values instanceof Path file) {
+                template(Map.of(), file, KUBE_VERSION);
+            } else {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> set = (Map<String, Object>) values;
+                template(set, null, KUBE_VERSION);
+            }
+        }, () -> "accepted: " + values);
+        assertTrue(e.getMessage().contains(mention), () -> "error should mention " + mention + ": " + e.getMessage());
+    }
+
+    static String name(Map<String, Object> manifest) {
+        return manifest.get("kind") + "/" + at(manifest, "metadata.name");
+    }
+
+    /**
+     * The value at a dotted path; a segment may itself contain dots when it is a key of the map (e.g.
+     * "data.roomcast.json", "metadata.labels.kubernetes.io/name"): the longest matching key wins.
+     */
+    static Object at(Object node, String path) {
+        if (path.isEmpty()) {
+            return node;
+        }
+        if (!(node instanceof Map<?, ?> map)) {
+            return null;
+        }
+        String[] parts = path.split("\\.");
+        for (int n = parts.length; n >= 1; n--) {
+            String key = String.join(".", List.of(parts).subList(0, n));
+            if (map.containsKey(key)) {
+                return at(map.get(key), String.join(".", List.of(parts).subList(n, parts.length)));
+            }
+        }
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> T at(Object node, String path, Class<? super T> type) {
+        Object value = at(node, path);
+        assertTrue(type.isInstance(value), () -> path + " is not a " + type.getSimpleName() + ": " + value);
+        return (T) value;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> cast(Map<?, ?> map) {
+        return (Map<String, Object>) map;
+    }
+
+    /** The first element, a map, of the list at path. */
+    static Map<String, Object> first(Object node, String path) {
+        List<?> list = at(node, path, List.class);
+        assertFalse(list.isEmpty(), () -> path + " is empty");
+        return cast((Map<?, ?>) list.get(0));
+    }
+
+    static Map<String, Object> container(Map<String, Object> workload, String name) {
+        List<Map<String, Object>> containers = at(workload, "spec.template.spec.containers", List.class);
+        return containers.stream().filter(c -> name.equals(c.get("name"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no container " + name));
+    }
+
+    static Map<String, Object> volume(Map<String, Object> workload, String name) {
+        List<Map<String, Object>> volumes = at(workload, "spec.template.spec.volumes", List.class);
+        return volumes.stream().filter(v -> name.equals(v.get("name"))).findFirst().orElse(null);
+    }
+
+    static Map<String, Map<String, Object>> env(Map<String, Object> container) {
+        Map<String, Map<String, Object>> env = new LinkedHashMap<>();
+        for (Object e : at(container, "env", List.class)) {
+            Map<String, Object> var = cast((Map<?, ?>) e);
+            assertNull(env.put((String) var.get("name"), var), () -> "duplicate env " + var.get("name"));
+        }
+        return env;
+    }
+
+    static void collectSecretRefs(Object node, List<String> names) {
+        if (node instanceof Map<?, ?> map) {
+            if (map.get("secretKeyRef") instanceof Map<?, ?> ref) {
+                names.add((String) ref.get("name"));
+            }
+            map.values().forEach(v -> collectSecretRefs(v, names));
+        } else if (node instanceof List<?> list) {
+            list.forEach(v -> collectSecretRefs(v, names));
+        }
+    }
+
+    static String b64(Object value) {
+        return new String(Base64.getDecoder().decode((String) value), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Runs the Redis pods' init script, as rendered, outside Kubernetes: a fake redis-cli answers for the
+     * other pods' sentinels and servers, from files this class writes.
+     */
+    static final class RedisInit {
+        private final Path dir;
+        private final StringBuilder output = new StringBuilder();
+
+        RedisInit(Path dir) throws IOException {
+            assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "needs /bin/sh");
+            this.dir = Files.createDirectories(dir);
+            Files.createDirectories(dir.resolve("answers"));
+            Files.writeString(dir.resolve("init.sh"), (String) at(defaults.get("ConfigMap", REDIS + "-scripts"), "data.init.sh"));
+            Path cli = Files.createDirectories(dir.resolve("bin")).resolve("redis-cli");
+            // redis-cli -h HOST -p PORT COMMAND...: prints answers/HOST_PORT_COMMAND if it exists, else fails like
+            // an unreachable server.
+            Files.writeString(cli, """
+                    #!/bin/sh
+                    while [ "$#" -gt 0 ]; do
+                      case "$1" in
+                        -h) host="$2"; shift 2 ;;
+                        -p) port="$2"; shift 2 ;;
+                        *) break ;;
+                      esac
+                    done
+                    f="$FAKE_ANSWERS/${host}_${port}_$1"
+                    [ -f "$f" ] || { echo "Could not connect to Redis at ${host}:${port}: Connection refused" >&2; exit 1; }
+                    cat "$f"
+                    """);
+            Files.setPosixFilePermissions(cli, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+
+        void sentinelAnswer(int pod, String master) throws IOException {
+            Files.writeString(dir.resolve("answers/" + REDIS + "-" + pod + "." + DOMAIN + "_26379_sentinel"), master + "\n6379\n");
+        }
+
+        void serverRole(int pod, String role) throws IOException {
+            Files.writeString(dir.resolve("answers/" + REDIS + "-" + pod + "." + DOMAIN + "_6379_role"), role + "\n0\n");
+        }
+
+        int run(int pod) throws Exception {
+            return run(pod, 3, Map.of());
+        }
+
+        int run(int pod, int replicas) throws Exception {
+            return run(pod, replicas, Map.of());
+        }
+
+        int run(int pod, int replicas, Map<String, String> extraEnv) throws Exception {
+            ProcessBuilder pb = new ProcessBuilder("/bin/sh", dir.resolve("init.sh").toString()).redirectErrorStream(true);
+            Map<String, String> env = pb.environment();
+            env.put("PATH", dir.resolve("bin") + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
+            env.put("FAKE_ANSWERS", dir.resolve("answers").toString());
+            env.put("POD_NAME", REDIS + "-" + pod);
+            env.put("POD_NAMESPACE", "chat");
+            env.put("STATEFULSET_NAME", REDIS);
+            env.put("HEADLESS_SERVICE", HEADLESS);
+            env.put("CLUSTER_DOMAIN", "cluster.local");
+            env.put("REDIS_REPLICAS", String.valueOf(replicas));
+            env.put("REDIS_PASSWORD", PASSWORD);
+            env.put("SENTINEL_MASTER_NAME", "mymaster");
+            env.put("SENTINEL_QUORUM", "2");
+            env.put("SENTINEL_DOWN_AFTER_MS", "5000");
+            env.put("SENTINEL_FAILOVER_TIMEOUT_MS", "60000");
+            env.put("EMPTY_MASTER_WAIT_SECONDS", "30");
+            env.put("REDIS_APPENDONLY", "yes");
+            env.put("CONF_DIR", dir.resolve("p" + pod + "/conf").toString());
+            env.put("DATA_DIR", Files.createDirectories(dir.resolve("p" + pod + "/data")).toString());
+            env.put("EXTRA_CONF", dir.resolve("none").toString());
+            env.putAll(extraEnv);
+            Process p = pb.start();
+            output.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "init.sh timed out");
+            return p.exitValue();
+        }
+
+        String file(int pod, String name) throws IOException {
+            return Files.readString(dir.resolve("p" + pod + "/conf/" + name));
+        }
+
+        String output() {
+            return output.toString();
+        }
+    }
+}
