@@ -32,8 +32,14 @@ public interface Broker {
 
     CompletionStage<Void> publishUser(String user, long publishedAtMillis, String frame);
 
-    /** Messages after {@code since} for recovery, with the room's current epoch. */
-    CompletionStage<HistoryPage> history(String room, String since, int limit);
+    /**
+     * Where the room's history stands and, for a recovery, the messages after {@code since}. Offsets of
+     * another epoch mean nothing here: when {@code epoch} is not the room's, nothing is read or judged.
+     *
+     * @param since null for the position only
+     * @param epoch the epoch the client's {@code since} belongs to (null with a null since)
+     */
+    CompletionStage<HistoryPage> history(String room, String since, String epoch, int limit);
 
     /** Whether the node currently receives what is published (subscriber connection up). */
     boolean isReady();

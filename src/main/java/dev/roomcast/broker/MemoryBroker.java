@@ -88,8 +88,8 @@ public final class MemoryBroker implements Broker {
     }
 
     @Override
-    public CompletionStage<HistoryPage> history(String room, String since, int limit) {
-        if (since == null) {
+    public CompletionStage<HistoryPage> history(String room, String since, String clientEpoch, int limit) {
+        if (since == null || !epoch.equals(clientEpoch)) {
             RoomLog log = logs.get(room);
             String latest = log == null ? "0" : latestOf(log);
             return CompletableFuture.completedFuture(new HistoryPage(epoch, List.of(), true, latest));
@@ -98,19 +98,22 @@ public final class MemoryBroker implements Broker {
         try {
             from = Long.parseLong(since);
         } catch (NumberFormatException e) {
-            throw new ProtocolException(ErrorCode.bad_request, "since is not an offset of this server", null);
+            return CompletableFuture.failedFuture(
+                    new ProtocolException(ErrorCode.bad_request, "since is not an offset of this server", null));
         }
         RoomLog log = logs.get(room);
         if (log == null) {
             if (from != 0) {
-                throw new ProtocolException(ErrorCode.bad_request, "since is ahead of the room's history", null);
+                return CompletableFuture.failedFuture(
+                        new ProtocolException(ErrorCode.bad_request, "since is ahead of the room's history", null));
             }
             return CompletableFuture.completedFuture(new HistoryPage(epoch, List.of(), true, "0"));
         }
         synchronized (log) {
             log.expire(clock.millis() - historyTtlMillis);
             if (from > log.lastOffset || from < 0) {
-                throw new ProtocolException(ErrorCode.bad_request, "since is ahead of the room's history", null);
+                return CompletableFuture.failedFuture(
+                        new ProtocolException(ErrorCode.bad_request, "since is ahead of the room's history", null));
             }
             List<OutboundFrame> frames = new ArrayList<>();
             long oldest = log.entries.isEmpty() ? log.lastOffset + 1 : log.entries.peekFirst().offset;

@@ -176,14 +176,14 @@ public final class RedisBroker implements Broker {
     // --- history -------------------------------------------------------------------------------
 
     @Override
-    public CompletionStage<HistoryPage> history(String room, String since, int limit) {
+    public CompletionStage<HistoryPage> history(String room, String since, String clientEpoch, int limit) {
         return readHistory(room, since, limit).compose(h -> {
             RoomCursor cursor = cursors.get(room);
             if (cursor != null) {
                 cursor.startAt(h.latest, h.epoch);
             }
             String position = h.latest == null ? EMPTY : h.latest;
-            if (since == null) {
+            if (since == null || !h.epoch.equals(clientEpoch)) {
                 return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), true, position));
             }
             if (h.latest == null && Offsets.compare(since, EMPTY) == 0) {
@@ -313,18 +313,8 @@ public final class RedisBroker implements Broker {
 
     // --- helpers -------------------------------------------------------------------------------
 
-    /** EVALSHA, falling back to EVAL once when Redis does not have the script (first use, restart). */
-    private Future<Response> eval(RedisScripts.Script script, int numKeys, List<String> args) {
-        Request sha = Request.cmd(Command.EVALSHA).arg(script.sha()).arg(numKeys);
-        args.forEach(sha::arg);
-        return redis.send(sha).recover(e -> {
-            if (e.getMessage() == null || !e.getMessage().startsWith("NOSCRIPT")) {
-                return Future.failedFuture(e);
-            }
-            Request full = Request.cmd(Command.EVAL).arg(script.source()).arg(numKeys);
-            args.forEach(full::arg);
-            return redis.send(full);
-        });
+    private Future<Response> eval(RedisScript script, int numKeys, List<String> args) {
+        return script.eval(redis, numKeys, args);
     }
 
     private static String newEpoch() {

@@ -41,6 +41,16 @@ public final class RedisKeys {
         return roomChannelStart + room + "}:presence";
     }
 
+    /** Users of a room with their connection counts across the cluster: {@code rc:{room}:users}. */
+    public String presenceUsers(String room) {
+        return roomChannelStart + room + "}:users";
+    }
+
+    /** The connection holding a user's single session: {@code rc:user:{user}:session}. */
+    public String userSession(String user) {
+        return userChannelStart + user + "}:session";
+    }
+
     /** A node's lease: {@code rc:node:<id>}. */
     public String nodeLease(String nodeId) {
         return prefix + ":node:" + nodeId;

@@ -1,10 +1,5 @@
 package dev.roomcast.broker;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-
 /** The Lua scripts that make each broker operation one atomic round trip. */
 final class RedisScripts {
 
@@ -13,7 +8,7 @@ final class RedisScripts {
      * complete frame with its offset and epoch. A missing epoch (new or lost history) starts a new one.
      * KEYS: stream, epoch, channel. ARGV: body, maxlen, ttl ms, candidate epoch, room.
      */
-    static final Script PUBLISH = new Script("""
+    static final RedisScript PUBLISH = new RedisScript("""
             local epoch = redis.call('GET', KEYS[2])
             if not epoch then
               epoch = ARGV[4]
@@ -35,7 +30,7 @@ final class RedisScripts {
      * missing, so the ack always names one.
      * KEYS: stream, epoch. ARGV: since ('' for none), count, ttl ms, candidate epoch.
      */
-    static final Script HISTORY = new Script("""
+    static final RedisScript HISTORY = new RedisScript("""
             local epoch = redis.call('GET', KEYS[2])
             if not epoch then
               epoch = ARGV[4]
@@ -70,7 +65,7 @@ final class RedisScripts {
      * may already have seen (an asynchronous-replication failover), so old offsets must not recover.
      * KEYS: epoch. ARGV: expected epoch, new epoch, ttl ms.
      */
-    static final Script ROTATE_EPOCH = new Script("""
+    static final RedisScript ROTATE_EPOCH = new RedisScript("""
             local epoch = redis.call('GET', KEYS[1])
             if epoch == ARGV[1] or not epoch then
               redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
@@ -80,19 +75,5 @@ final class RedisScripts {
             """);
 
     private RedisScripts() {
-    }
-
-    record Script(String source, String sha) {
-        Script(String source) {
-            this(source, sha1(source));
-        }
-
-        private static String sha1(String s) {
-            try {
-                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 }

@@ -98,6 +98,16 @@ public interface RoomcastConfig {
     interface Presence {
         Events events();
 
+        /** A node whose lease is not renewed for this long is considered dead; its members leave. */
+        @WithName("lease-ttl")
+        @WithDefault("6s")
+        Duration leaseTtl();
+
+        /** How often a node renews its lease and looks for expired ones. */
+        @WithName("lease-refresh")
+        @WithDefault("2s")
+        Duration leaseRefresh();
+
         interface Events {
             @WithName("max-members")
             @WithDefault("1000")

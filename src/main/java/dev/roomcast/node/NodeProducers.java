@@ -14,7 +14,14 @@ import dev.roomcast.config.RoomcastConfig;
 import dev.roomcast.hub.DeliveryObserver;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.presence.LocalPresence;
+import dev.roomcast.presence.LocalUserSessions;
+import dev.roomcast.presence.NodeLease;
 import dev.roomcast.presence.Presence;
+import dev.roomcast.presence.RedisPresence;
+import dev.roomcast.presence.RedisUserSessions;
+import dev.roomcast.presence.UserSessions;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
 import dev.roomcast.ws.ConnectionObserver;
 import dev.roomcast.ws.FrameDispatcher;
 import dev.roomcast.ws.SinkObserver;
@@ -26,6 +33,7 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.util.Optional;
 
 /** Wires the node: broker, presence, hub and the frame dispatcher. */
 @ApplicationScoped
@@ -61,11 +69,26 @@ public class NodeProducers {
         return BrokerObserver.NONE;
     }
 
+    /** Cluster-wide presence with the Redis broker, this node's only with the memory broker. */
     @Produces
     @Singleton
-    @DefaultBean
-    Presence localPresence() {
+    Presence presence(Broker broker, Instance<Redis> redis, NodeId nodeId) {
+        if (broker instanceof RedisBroker r) {
+            return new RedisPresence(redis.get(), r.keys(), nodeId.value());
+        }
         return new LocalPresence();
+    }
+
+    @Produces
+    @Singleton
+    UserSessions userSessions(RoomcastConfig config, Broker broker, Instance<Redis> redis, NodeId nodeId) {
+        if (!config.users().singleSession()) {
+            return UserSessions.UNLIMITED;
+        }
+        if (broker instanceof RedisBroker r) {
+            return new RedisUserSessions(redis.get(), r.keys(), nodeId.value());
+        }
+        return new LocalUserSessions();
     }
 
     @Produces
@@ -110,6 +133,29 @@ public class NodeProducers {
         hub.setMaxMembersForEvents(config.presence().events().maxMembers());
         broker.start(hub);
         return hub;
+    }
+
+    /** The presence lease of this node (Redis only): crash-safe presence. */
+    @Produces
+    @Singleton
+    Optional<NodeLease> nodeLease(Broker broker, Presence presence, Hub hub, Instance<Redis> redis, Vertx vertx,
+            NodeId nodeId, RoomcastConfig config) {
+        if (broker instanceof RedisBroker r && presence instanceof RedisPresence p) {
+            NodeLease lease = new NodeLease(redis.get(), r.keys(), p, hub, vertx, nodeId.value(),
+                    config.presence().leaseTtl(), config.presence().leaseRefresh());
+            lease.start();
+            return Optional.of(lease);
+        }
+        return Optional.empty();
+    }
+
+    void stopLease(@Disposes Optional<NodeLease> lease) {
+        lease.ifPresent(NodeLease::stop);
+    }
+
+    /** Eager start: the lease must exist before the first client, not on first injection. */
+    void startLease(@Observes StartupEvent event, Optional<NodeLease> lease) {
+        lease.isPresent();
     }
 
     @Produces

@@ -100,7 +100,7 @@ public final class FrameDispatcher {
             throw new ProtocolException(ErrorCode.forbidden, "not allowed to join " + room, f.id());
         }
         if (session.isMember(room)) {
-            return hub.broker().history(room, null, 0).thenAccept(page ->
+            return hub.broker().history(room, null, null, 0).thenAccept(page ->
                     session.send(OutboundFrame.reply(ServerFrames.joinAck(f.id(), room, page.epoch(), page.latest(), null))));
         }
         if (session.roomCount() >= limits.maxRoomsPerConnection()) {
@@ -116,31 +116,27 @@ public final class FrameDispatcher {
         boolean presenceEvents = f.presence() == null || f.presence();
         // Subscribe first and hold live frames, then read history, then merge: no gap, no duplicate.
         session.hold(room);
+        boolean[] joined = new boolean[1];
         return hub.join(session, room, presenceEvents)
-                .thenCompose(outcome -> broker.history(room, recoverable(f) ? f.since() : null, limits.historyLimit())
-                        .thenApply(page -> {
-                            finishJoin(session, f, room, page);
-                            if (outcome.firstOfUser()) {
-                                hub.announce(room, "joined", session.user(), outcome.users());
-                            }
-                            return (Void) null;
-                        })
-                        .whenComplete((x, e) -> {
-                            if (e != null) {
-                                session.discard(room);
-                                hub.leave(session, room, false);
-                            }
-                        }))
+                .thenCompose(outcome -> {
+                    joined[0] = true;
+                    return broker.history(room, f.since(), f.epoch(), limits.historyLimit()).thenApply(page -> {
+                        finishJoin(session, f, room, page);
+                        if (outcome.firstOfUser()) {
+                            hub.announce(room, "joined", session.user(), outcome.users());
+                        }
+                        return (Void) null;
+                    });
+                })
                 .whenComplete((x, e) -> {
                     if (e != null) {
+                        // Nothing stays joined when any step failed (a refused since, a broker error).
                         session.discard(room);
+                        if (joined[0]) {
+                            hub.leave(session, room, false);
+                        }
                     }
                 });
-    }
-
-    /** A recovery is attempted only when the client's epoch is the room's: offsets of another epoch mean nothing. */
-    private boolean recoverable(ClientFrame f) {
-        return f.since() != null;
     }
 
     private void finishJoin(Session session, ClientFrame f, String room, HistoryPage page) {

@@ -3,11 +3,13 @@ package dev.roomcast.ws;
 import dev.roomcast.auth.Identity;
 import dev.roomcast.auth.UpgradeGate;
 import dev.roomcast.config.RoomcastConfig;
+import dev.roomcast.hub.CloseCodes;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.OutboundFrame;
 import dev.roomcast.hub.RateLimiter;
 import dev.roomcast.hub.Session;
 import dev.roomcast.node.NodeId;
+import dev.roomcast.presence.UserSessions;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.ServerFrames;
 import io.quarkus.websockets.next.CloseReason;
@@ -33,6 +35,7 @@ public class RoomcastEndpoint {
 
     private static final Logger LOG = Logger.getLogger(RoomcastEndpoint.class);
     private static final UserData.TypedKey<Session> SESSION = new UserData.TypedKey<>("roomcast.session");
+    private static final UserData.TypedKey<Boolean> CLAIMED = new UserData.TypedKey<>("roomcast.claimed");
 
     private final Hub hub;
     private final FrameDispatcher dispatcher;
@@ -40,9 +43,11 @@ public class RoomcastEndpoint {
     private final NodeId nodeId;
     private final SinkObserver sinkObserver;
     private final ConnectionObserver connectionObserver;
+    private final UserSessions userSessions;
 
     public RoomcastEndpoint(Hub hub, FrameDispatcher dispatcher, RoomcastConfig config, NodeId nodeId,
-            SinkObserver sinkObserver, ConnectionObserver connectionObserver) {
+            SinkObserver sinkObserver, ConnectionObserver connectionObserver, UserSessions userSessions) {
+        this.userSessions = userSessions;
         this.hub = hub;
         this.dispatcher = dispatcher;
         this.config = config;
@@ -60,10 +65,19 @@ public class RoomcastEndpoint {
                 new RateLimiter(limits.rate(), limits.burst()), limits.outboundMaxFrames());
         connection.userData().put(SESSION, session);
         connectionObserver.opened();
-        return Uni.createFrom().completionStage(hub.register(session))
-                .onItem().invoke(() -> session.send(
-                        OutboundFrame.reply(ServerFrames.welcome(session.user(), session.id(), nodeId.value()))))
-                .onFailure().invoke(e -> session.close(1013, "broker unavailable, try again later"))
+        return Uni.createFrom().completionStage(userSessions.claim(session.user(), session.id()))
+                .onItem().transformToUni(claimed -> {
+                    if (!claimed) {
+                        // roomcast.users.single-session: the user is connected elsewhere in the cluster.
+                        session.close(CloseCodes.USER_EXISTS, "user already exists");
+                        return Uni.createFrom().voidItem();
+                    }
+                    connection.userData().put(CLAIMED, Boolean.TRUE);
+                    return Uni.createFrom().completionStage(hub.register(session))
+                            .onItem().invoke(() -> session.send(OutboundFrame.reply(
+                                    ServerFrames.welcome(session.user(), session.id(), nodeId.value()))));
+                })
+                .onFailure().invoke(e -> session.close(CloseCodes.TRY_AGAIN_LATER, "broker unavailable, try again later"))
                 .onFailure().recoverWithNull();
     }
 
@@ -85,6 +99,9 @@ public class RoomcastEndpoint {
         Session session = connection.userData().get(SESSION);
         if (session != null) {
             hub.unregister(session);
+            if (Boolean.TRUE.equals(connection.userData().get(CLAIMED))) {
+                userSessions.release(session.user(), session.id());
+            }
             CloseReason reason = connection.closeReason();
             connectionObserver.closed(reason == null ? CloseReason.ABNORMAL.getCode() : reason.getCode());
         }
@@ -92,7 +109,11 @@ public class RoomcastEndpoint {
 
     @OnError
     public void onError(Throwable failure, WebSocketConnection connection) {
-        // Any failure in our own code is a bug; the node stays up and the client is told.
+        if (connection.isClosed()) {
+            LOG.debugf("connection %s: %s after close", connection.id(), failure.toString());
+            return; // a write racing the client's close: nothing to tell anyone
+        }
+        // Any other failure in our own code is a bug; the node stays up and the client is told.
         LOG.errorf(failure, "error on connection %s", connection.id());
         Session session = connection.userData().get(SESSION);
         if (session != null) {

@@ -46,6 +46,13 @@ public final class WsClient implements AutoCloseable {
     }
 
     public static WsClient connect(String url, Map<String, String> headers, List<String> subprotocols) {
+        WsClient client = open(url, headers, subprotocols);
+        client.welcome = client.await(f -> "welcome".equals(f.path("type").asText()));
+        return client;
+    }
+
+    /** Completes the upgrade without waiting for the welcome: for connections the server may close at once. */
+    public static WsClient open(String url, Map<String, String> headers, List<String> subprotocols) {
         WsClient client = new WsClient();
         WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(TIMEOUT);
         headers.forEach(builder::header);
@@ -59,7 +66,6 @@ public final class WsClient implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot connect to " + url, e);
         }
-        client.welcome = client.await(f -> "welcome".equals(f.path("type").asText()));
         return client;
     }
 

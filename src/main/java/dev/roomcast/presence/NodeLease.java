@@ -1,0 +1,115 @@
+package dev.roomcast.presence;
+
+import dev.roomcast.broker.RedisKeys;
+import dev.roomcast.hub.Hub;
+import dev.roomcast.hub.Session;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Response;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * This node's lease in Redis, renewed every few seconds. Each renewal also lists expired leases: the
+ * presence entries of those (crashed) nodes are removed and their users' {@code left} events sent, so
+ * a node killed with -9 vanishes from presence within the lease TTL plus one renewal period.
+ * If this node's own lease had expired (it was cut off from Redis and reaped), it re-registers the
+ * presence of its live connections.
+ */
+public final class NodeLease {
+
+    private static final Logger LOG = Logger.getLogger(NodeLease.class);
+
+    private final Redis redis;
+    private final RedisKeys keys;
+    private final RedisPresence presence;
+    private final Hub hub;
+    private final Vertx vertx;
+    private final String node;
+    private final Duration ttl;
+    private final Duration refresh;
+    private final Set<String> reaping = ConcurrentHashMap.newKeySet();
+    private long timer = -1;
+    private volatile boolean stopped;
+
+    public NodeLease(Redis redis, RedisKeys keys, RedisPresence presence, Hub hub, Vertx vertx, String node,
+            Duration ttl, Duration refresh) {
+        this.redis = redis;
+        this.keys = keys;
+        this.presence = presence;
+        this.hub = hub;
+        this.vertx = vertx;
+        this.node = node;
+        this.ttl = ttl;
+        this.refresh = refresh;
+    }
+
+    public void start() {
+        // A previous process with the same node id may have left entries: clear them first.
+        presence.reap(node).onComplete(r -> {
+            renew(true);
+            timer = vertx.setPeriodic(refresh.toMillis(), t -> renew(false));
+        });
+    }
+
+    public void stop() {
+        stopped = true;
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+        reap(node); // graceful exit: nothing of ours should outlive us, and members hear who left
+    }
+
+    private void renew(boolean first) {
+        if (stopped) {
+            return;
+        }
+        PresenceScripts.LEASE.eval(redis, 1, List.of(keys.nodes(), node, Long.toString(ttl.toMillis())))
+                .onSuccess(r -> {
+                    boolean lost = r.get(0).toInteger() == 1;
+                    if (lost && !first) {
+                        LOG.warnf("node %s: lease had expired (cut off from Redis); re-registering presence", node);
+                        reassert();
+                    }
+                    for (Response dead : r.get(1)) {
+                        String deadNode = dead.toString();
+                        if (!deadNode.equals(node) && reaping.add(deadNode)) {
+                            reap(deadNode);
+                        }
+                    }
+                })
+                .onFailure(e -> LOG.debugf("lease renewal failed: %s", e.toString()));
+    }
+
+    private void reap(String deadNode) {
+        LOG.infof("node %s lease expired: removing its presence", deadNode);
+        presence.reap(deadNode).onComplete(r -> {
+            reaping.remove(deadNode);
+            if (r.succeeded()) {
+                for (RedisPresence.Departure d : r.result()) {
+                    for (String user : d.users()) {
+                        hub.announce(d.room(), "left", user, d.remaining());
+                    }
+                }
+            }
+        });
+    }
+
+    /** Adds every local membership again, announcing users that other nodes saw leave. */
+    private void reassert() {
+        for (Session s : new ArrayList<>(hub.sessions())) {
+            for (String room : new ArrayList<>(s.rooms())) {
+                presence.add(room, s.user(), s.id()).thenAccept(change -> {
+                    if (change.userChanged()) {
+                        hub.announce(room, "joined", s.user(), change.users());
+                    }
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.roomcast.presence;
+
+import dev.roomcast.broker.RedisScript;
+
+/**
+ * Cluster presence in Redis. Per room: {@code rc:{room}:presence} holds {@code node|user → connections}
+ * and {@code #node → connections} (what each node contributes), {@code rc:{room}:users} holds
+ * {@code user → connections} across the cluster. Each node lists its rooms in {@code rc:node:<id>:rooms}
+ * and holds a lease in the sorted set {@code rc:nodes} (score = expiry, Redis' own clock).
+ */
+final class PresenceScripts {
+
+    /** KEYS: users. Returns user, connections, user, connections… */
+    static final RedisScript MEMBERS = new RedisScript("return redis.call('HGETALL', KEYS[1])");
+
+    /** KEYS: presence, users, node rooms. ARGV: node|user, user, room, #node. Returns {user connections, users}. */
+    static final RedisScript ADD = new RedisScript("""
+            redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+            if redis.call('HINCRBY', KEYS[1], ARGV[4], 1) == 1 then
+              redis.call('SADD', KEYS[3], ARGV[3])
+            end
+            local n = redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+            return {n, redis.call('HLEN', KEYS[2])}
+            """);
+
+    /** KEYS: presence, users, node rooms. ARGV: node|user, user, room, #node. Returns {user connections, users}. */
+    static final RedisScript REMOVE = new RedisScript("""
+            if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+              return {-1, redis.call('HLEN', KEYS[2])}
+            end
+            if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then
+              redis.call('HDEL', KEYS[1], ARGV[1])
+            end
+            if redis.call('HINCRBY', KEYS[1], ARGV[4], -1) <= 0 then
+              redis.call('HDEL', KEYS[1], ARGV[4])
+              redis.call('SREM', KEYS[3], ARGV[3])
+            end
+            local n = redis.call('HINCRBY', KEYS[2], ARGV[2], -1)
+            if n <= 0 then
+              redis.call('HDEL', KEYS[2], ARGV[2])
+              n = 0
+            end
+            return {n, redis.call('HLEN', KEYS[2])}
+            """);
+
+    /**
+     * Removes every entry a (dead) node has in one room; idempotent, so survivors may race.
+     * KEYS: presence, users. ARGV: 'node|', '#node'. Returns {users who left, users remaining}.
+     */
+    static final RedisScript REAP_ROOM = new RedisScript("""
+            local left = {}
+            local cursor = '0'
+            repeat
+              local r = redis.call('HSCAN', KEYS[1], cursor, 'MATCH', ARGV[1] .. '*', 'COUNT', 1000)
+              cursor = r[1]
+              local kv = r[2]
+              for i = 1, #kv, 2 do
+                local user = string.sub(kv[i], #ARGV[1] + 1)
+                redis.call('HDEL', KEYS[1], kv[i])
+                local n = redis.call('HINCRBY', KEYS[2], user, -tonumber(kv[i + 1]))
+                if n <= 0 then
+                  redis.call('HDEL', KEYS[2], user)
+                  table.insert(left, user)
+                end
+              end
+            until cursor == '0'
+            redis.call('HDEL', KEYS[1], ARGV[2])
+            return {left, redis.call('HLEN', KEYS[2])}
+            """);
+
+    /**
+     * Renews this node's lease and lists expired ones. Returns {was expired or missing (1/0), expired nodes}.
+     * KEYS: nodes. ARGV: node, ttl ms.
+     */
+    static final RedisScript LEASE = new RedisScript("""
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local mine = redis.call('ZSCORE', KEYS[1], ARGV[1])
+            local lost = 0
+            if not mine or tonumber(mine) < now then lost = 1 end
+            redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+            return {lost, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)}
+            """);
+
+    /**
+     * Single-session mode: takes the user's session unless another live node's connection holds it.
+     * KEYS: session key, nodes. ARGV: node|connection, node. Returns 1 if taken.
+     */
+    static final RedisScript CLAIM_SESSION = new RedisScript("""
+            local cur = redis.call('GET', KEYS[1])
+            if cur and cur ~= ARGV[1] then
+              local owner = string.match(cur, '^([^|]+)|')
+              local t = redis.call('TIME')
+              local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+              local lease = redis.call('ZSCORE', KEYS[2], owner)
+              if lease and tonumber(lease) >= now then
+                return 0
+              end
+            end
+            redis.call('SET', KEYS[1], ARGV[1])
+            return 1
+            """);
+
+    /** KEYS: session key. ARGV: node|connection. */
+    static final RedisScript RELEASE_SESSION = new RedisScript("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              redis.call('DEL', KEYS[1])
+            end
+            return 1
+            """);
+
+    private PresenceScripts() {
+    }
+}
