@@ -17,14 +17,16 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Single-node broker: delivers straight back to this node's hub and keeps room history in memory, so
  * dev mode and single-instance deployments need nothing installed. Offsets are 1, 2, 3… per room; the
- * epoch changes on every start, since history does not survive a restart.
+ * epoch is random per room history, so it changes on every start (history does not survive a restart)
+ * and when an idle room's history expired ({@code roomcast.history.ttl} after its last message, as with
+ * Redis).
  */
 public final class MemoryBroker implements Broker {
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-    private final String epoch = UUID.randomUUID().toString().substring(0, 8);
     private final ConcurrentHashMap<String, RoomLog> logs = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong publishes = new java.util.concurrent.atomic.AtomicLong();
     private final int historySize;
     private final long historyTtlMillis;
     private final Clock clock;
@@ -63,16 +65,19 @@ public final class MemoryBroker implements Broker {
 
     @Override
     public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String body) {
+        if ((publishes.incrementAndGet() & 1023) == 0) {
+            sweepExpired();
+        }
         RoomLog log = logs.computeIfAbsent(room, r -> new RoomLog());
         OutboundFrame frame;
         // Offset assignment and delivery under one lock keep every member's order equal to offset order.
         synchronized (log) {
             long offset = ++log.lastOffset;
-            frame = MessageFrames.roomFrame(room, Long.toString(offset), epoch, body);
+            frame = MessageFrames.roomFrame(room, Long.toString(offset), log.epoch, body);
             log.append(offset, frame, clock.millis(), historySize);
             listener.onRoomFrame(room, frame);
         }
-        return CompletableFuture.completedFuture(new Published(frame.offset(), epoch));
+        return CompletableFuture.completedFuture(new Published(frame.offset(), MessageFrames.epochOf(frame)));
     }
 
     @Override
@@ -89,28 +94,22 @@ public final class MemoryBroker implements Broker {
 
     @Override
     public CompletionStage<HistoryPage> history(String room, String since, String clientEpoch, int limit) {
-        if (since == null || !epoch.equals(clientEpoch)) {
-            RoomLog log = logs.get(room);
-            String latest = log == null ? "0" : latestOf(log);
-            return CompletableFuture.completedFuture(new HistoryPage(epoch, List.of(), true, latest));
-        }
-        long from;
-        try {
-            from = Long.parseLong(since);
-        } catch (NumberFormatException e) {
-            return CompletableFuture.failedFuture(
-                    new ProtocolException(ErrorCode.bad_request, "since is not an offset of this server", null));
-        }
-        RoomLog log = logs.get(room);
-        if (log == null) {
-            if (from != 0) {
-                return CompletableFuture.failedFuture(
-                        new ProtocolException(ErrorCode.bad_request, "since is ahead of the room's history", null));
-            }
-            return CompletableFuture.completedFuture(new HistoryPage(epoch, List.of(), true, "0"));
-        }
+        RoomLog log = logs.computeIfAbsent(room, r -> new RoomLog());
         synchronized (log) {
-            log.expire(clock.millis() - historyTtlMillis);
+            if (log.lastOffset > 0 && log.lastStoredAt < clock.millis() - historyTtlMillis) {
+                log.entries.clear(); // expired as a whole, like a Redis stream with a TTL
+            }
+            String latest = Long.toString(log.lastOffset);
+            if (since == null || !log.epoch.equals(clientEpoch)) {
+                return CompletableFuture.completedFuture(new HistoryPage(log.epoch, List.of(), true, latest));
+            }
+            long from;
+            try {
+                from = Long.parseLong(since);
+            } catch (NumberFormatException e) {
+                return CompletableFuture.failedFuture(
+                        new ProtocolException(ErrorCode.bad_request, "since is not an offset of this server", null));
+            }
             if (from > log.lastOffset || from < 0) {
                 return CompletableFuture.failedFuture(
                         new ProtocolException(ErrorCode.bad_request, "since is ahead of the room's history", null));
@@ -123,18 +122,21 @@ public final class MemoryBroker implements Broker {
                     frames.add(e.frame);
                 }
             }
-            if (frames.size() == limit && log.lastOffset > Long.parseLong(frames.get(frames.size() - 1).offset())) {
-                complete = false;
+            if (!frames.isEmpty() && Long.parseLong(frames.get(frames.size() - 1).offset()) < log.lastOffset) {
+                complete = false; // more was missed than one replay carries
             }
-            String latest = Long.toString(log.lastOffset);
-            return CompletableFuture.completedFuture(new HistoryPage(epoch, frames, complete, latest));
+            return CompletableFuture.completedFuture(new HistoryPage(log.epoch, frames, complete, latest));
         }
     }
 
-    private static String latestOf(RoomLog log) {
-        synchronized (log) {
-            return Long.toString(log.lastOffset);
-        }
+    /** Drops the history of rooms idle for longer than the TTL, so abandoned rooms do not accumulate. */
+    private void sweepExpired() {
+        long cutoff = clock.millis() - historyTtlMillis;
+        logs.entrySet().removeIf(e -> {
+            synchronized (e.getValue()) {
+                return e.getValue().lastStoredAt < cutoff;
+            }
+        });
     }
 
     @Override
@@ -151,6 +153,7 @@ public final class MemoryBroker implements Broker {
     }
 
     private static final class RoomLog {
+        final String epoch = UUID.randomUUID().toString().substring(0, 8);
         long lastOffset;
         final ArrayDeque<Entry> entries = new ArrayDeque<>();
 
@@ -158,16 +161,13 @@ public final class MemoryBroker implements Broker {
             if (max <= 0) {
                 return;
             }
+            lastStoredAt = now;
             entries.addLast(new Entry(offset, frame, now));
             while (entries.size() > max) {
                 entries.removeFirst();
             }
         }
 
-        void expire(long olderThan) {
-            while (!entries.isEmpty() && entries.peekFirst().storedAt < olderThan) {
-                entries.removeFirst();
-            }
-        }
+        long lastStoredAt;
     }
 }
