@@ -1,7 +1,5 @@
 package dev.roomcast.hub;
 
-import io.vertx.core.buffer.Buffer;
-
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -17,7 +15,7 @@ public final class OutboundFrame {
     private final String room;
     private final String offset;
     private final long publishedAtMillis;
-    private volatile Buffer utf8;
+    private volatile byte[] utf8;
 
     private OutboundFrame(String text, Kind kind, String room, String offset, long publishedAtMillis) {
         this.text = text;
@@ -65,10 +63,11 @@ public final class OutboundFrame {
         return publishedAtMillis;
     }
 
-    public Buffer utf8() {
-        Buffer b = utf8;
+    /** The frame's UTF-8 bytes, encoded on first use and shared by every recipient: never modify. */
+    public byte[] utf8Bytes() {
+        byte[] b = utf8;
         if (b == null) {
-            b = Buffer.buffer(text.getBytes(StandardCharsets.UTF_8));
+            b = text.getBytes(StandardCharsets.UTF_8);
             utf8 = b;
         }
         return b;

@@ -3,7 +3,11 @@ package dev.roomcast.ws;
 import dev.roomcast.hub.FrameSink;
 import dev.roomcast.hub.OutboundFrame;
 import io.quarkus.websockets.next.CloseReason;
+import io.netty.buffer.Unpooled;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.http.WebSocketBase;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,6 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ConnectionSink implements FrameSink {
 
     private final WebSocketConnection connection;
+    /** The raw socket for pre-encoded writes; null → {@code sendText}. */
+    private final WebSocketBase socket;
+
     private final long maxBytes;
     private final int maxFrames;
     private final SinkObserver observer;
@@ -25,6 +32,8 @@ final class ConnectionSink implements FrameSink {
 
     ConnectionSink(WebSocketConnection connection, long maxBytes, int maxFrames, SinkObserver observer) {
         this.connection = connection;
+        this.socket = RawSocketAccess.socketOf(connection);
+
         this.maxBytes = maxBytes;
         this.maxFrames = maxFrames;
         this.observer = observer;
@@ -41,9 +50,13 @@ final class ConnectionSink implements FrameSink {
         }
         queuedFrames.incrementAndGet();
         queuedBytes.addAndGet(weight);
-        connection.sendText(frame.text()).subscribe().with(
-                ok -> written(weight),
-                failure -> written(weight));
+        if (socket != null) {
+            // The same UTF-8 bytes for every recipient; only a small wrapper is allocated per write.
+            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.utf8Bytes()), true),
+                    r -> written(weight));
+        } else {
+            connection.sendText(frame.text()).subscribe().with(ok -> written(weight), failure -> written(weight));
+        }
         observer.frameOut(frame, weight);
         return true;
     }
