@@ -147,7 +147,8 @@ final class ChurnRun {
             long base = (w.id * (long) m + k * m);
             for (int j = 0; j < m; j++) {
                 int r = (int) ((base + j) % st.o.rooms);
-                ws.writeTextMessage("{\"type\":\"join\",\"room\":\"" + st.o.room(r) + "\",\"id\":\"" + (j + 1) + "\"}");
+                ws.writeTextMessage("{\"type\":\"join\",\"room\":\"" + st.o.room(r) + "\",\"id\":\"" + (j + 1)
+                        + (st.o.presenceEvents ? "\"}" : "\",\"presence\":false}"));
             }
         }
 

@@ -107,7 +107,8 @@ public final class Conn {
             return;
         }
         for (int j = 0; j < rooms.length; j++) {
-            ws.writeTextMessage("{\"type\":\"join\",\"room\":\"" + pool.options.room(rooms[j]) + "\",\"id\":\"" + (j + 1) + "\"}");
+            ws.writeTextMessage("{\"type\":\"join\",\"room\":\"" + pool.options.room(rooms[j]) + "\",\"id\":\"" + (j + 1)
+                    + (pool.options.presenceEvents ? "\"}" : "\",\"presence\":false}"));
         }
     }
 
@@ -157,7 +158,11 @@ public final class Conn {
                     onAck(id, false);
                 }
             }
-            default -> shard.otherFrames++;
+            default -> {
+                shard.otherFrames++;
+                String t = FrameScanner.stringField(b, FrameScanner.TYPE);
+                shard.otherTypes.merge(t == null ? "?" : t, 1L, Long::sum);
+            }
         }
     }
 

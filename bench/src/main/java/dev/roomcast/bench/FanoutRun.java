@@ -26,7 +26,9 @@ final class FanoutRun {
             }
             Bench.log("opening %d subscriber connections over %d URL(s) at <= %.0f/s ...", o.subscribers, o.urls.size(), o.connectRate);
             long setupDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(o.setupTimeoutMs);
+            ProcStats.Sample s0 = new ProcStats.Sample(o.pids, o.redisPid);
             long subSetupNs = pool.openAll(subs, setupDeadline);
+            ProcStats.Sample s1 = new ProcStats.Sample(o.pids, o.redisPid);
             int subsReady = pool.readyCount.get();
             Map<String, Object> setup = rep.section("setup");
             setup.put("subscribers_ready", subsReady);
@@ -36,6 +38,7 @@ final class FanoutRun {
             setup.put("connects_per_s", Report.round(pool.opened.get() / Math.max(1e-9, subSetupNs / 1e9), 1));
             setup.put("connect_ms", Report.millis(pool.connectTime));
             setup.put("join_ms", Report.millis(pool.joinTime));
+            setupCpu(setup, o, s0, s1);
             Bench.log("%d/%d subscribers ready in %.2fs", subsReady, o.subscribers, subSetupNs / 1e9);
 
             // --- publishers
@@ -163,6 +166,7 @@ final class FanoutRun {
             d.put("pacer_max_lag_ms", Report.round(pub.maxLagNs / 1e6, 3));
             d.put("publisher_write_queue_full", pub.backpressured);
             d.put("error_frames", all.errors);
+            d.put("other_frames", all.otherTypes);
             rep.section("setup").put("connections_per_node", all.nodes);
             d.put("unexpected_closes", all.unexpectedCloses);
             if (!all.closes.isEmpty()) {
@@ -229,9 +233,25 @@ final class FanoutRun {
             s.put("duration_s", o.durationMs / 1000.0);
             s.put("payload_bytes", o.payloadBytes);
             s.put("latency_from", o.latencyFrom.name().toLowerCase());
+            s.put("presence_events", o.presenceEvents);
         }
         s.put("client_event_loops", o.eventLoops);
         s.put("cpus", Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Server (and Redis) CPU seconds spent while the subscribers connected and joined. */
+    static void setupCpu(Map<String, Object> setup, Options o, ProcStats.Sample a, ProcStats.Sample b) {
+        if (o.pids.isEmpty()) {
+            return;
+        }
+        List<Object> cpu = new ArrayList<>();
+        for (int i = 0; i < o.pids.size(); i++) {
+            cpu.add(a.ticks[i] < 0 || b.ticks[i] < 0 ? null : Report.round(ProcStats.cpuSeconds(b.ticks[i] - a.ticks[i]), 2));
+        }
+        setup.put("server_cpu_s", cpu);
+        if (a.redis >= 0 && b.redis >= 0) {
+            setup.put("redis_cpu_s", Report.round(ProcStats.cpuSeconds(b.redis - a.redis), 2));
+        }
     }
 
     /** Server CPU over the measurement window (samples a..b) and RSS now. */

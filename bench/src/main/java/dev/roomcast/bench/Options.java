@@ -29,7 +29,7 @@ public final class Options {
     public int maxConnecting = 512;
     public long connectTimeoutMs = 10_000;
     public long setupTimeoutMs = 120_000;
-    public long joinTimeoutMs = 15_000;
+    public long joinTimeoutMs = 60_000;
     public int eventLoops = Runtime.getRuntime().availableProcessors();
     public List<Integer> pids = List.of();
     public int redisPid = 0;
@@ -42,6 +42,7 @@ public final class Options {
     public boolean heap = true;
     public LatencyFrom latencyFrom = LatencyFrom.INTENDED;
     public boolean joinAfterWelcome;
+    public boolean presenceEvents = true;
     public boolean help;
 
     static final String USAGE = String.join("\n",
@@ -56,7 +57,8 @@ public final class Options {
             "  --max-connecting N      connection attempts in flight at most (default 512)",
             "  --connect-timeout D     per-connection handshake timeout (default 10s)",
             "  --setup-timeout D       time allowed for all connects + joins (default 120s)",
-            "  --join-timeout D        a connection whose joins are not all answered by then counts as failed (default 15s)",
+            "  --join-timeout D        a connection whose joins are not all answered by then counts as failed (default 60s)",
+            "  --no-presence-events    join with \"presence\":false: no joined/left events to the bench's connections",
             "  --join-after-welcome    send the joins only once the welcome frame arrived (default: right after the upgrade)",
             "  --event-loops N         client event loops (default: number of CPUs)",
             "  --pids P1,P2            server PIDs (same order as --urls): CPU, RSS, heap",
@@ -116,7 +118,8 @@ public final class Options {
     }
 
     private static boolean isFlag(String name) {
-        return name.equals("help") || name.equals("no-heap") || name.equals("join-after-welcome");
+        return name.equals("help") || name.equals("no-heap") || name.equals("join-after-welcome")
+                || name.equals("no-presence-events");
     }
 
     private void set(String name, String v) {
@@ -150,6 +153,8 @@ public final class Options {
                 case "no-heap" -> heap = !Boolean.parseBoolean(v);
                 case "heap" -> heap = Boolean.parseBoolean(v);
                 case "latency-from" -> latencyFrom = LatencyFrom.valueOf(v.trim().toUpperCase(Locale.ROOT));
+                case "no-presence-events" -> presenceEvents = !Boolean.parseBoolean(v);
+                case "presence-events" -> presenceEvents = Boolean.parseBoolean(v);
                 case "join-after-welcome" -> joinAfterWelcome = Boolean.parseBoolean(v);
                 case "help" -> help = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown option --" + name);

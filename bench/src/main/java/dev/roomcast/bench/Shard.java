@@ -36,6 +36,8 @@ public final class Shard {
     final Map<String, Long> closes = new TreeMap<>();
     /** Connections per server node, from the "node" field of the welcome frames. */
     final Map<String, Long> nodes = new TreeMap<>();
+    /** Frames of other types (presence events, ...) by type. */
+    final Map<String, Long> otherTypes = new TreeMap<>();
 
     Shard(int index, Context ctx) {
         this.index = index;
@@ -84,6 +86,7 @@ public final class Shard {
             s.errors = new TreeMap<>(errors);
             s.closes = new TreeMap<>(closes);
             s.nodes = new TreeMap<>(nodes);
+            s.otherTypes = new TreeMap<>(otherTypes);
             return s;
         });
     }
@@ -92,7 +95,7 @@ public final class Shard {
         Histogram latency;
         long delivered, unmeasured, duplicates, unexpected, unacked, misrouted, malformed, pubEchoes, welcomes, otherFrames,
                 unexpectedCloses;
-        Map<String, Long> errors, closes, nodes;
+        Map<String, Long> errors, closes, nodes, otherTypes;
 
         void add(Snapshot o) {
             latency.add(o.latency);
@@ -110,6 +113,7 @@ public final class Shard {
             o.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
             o.closes.forEach((k, v) -> closes.merge(k, v, Long::sum));
             o.nodes.forEach((k, v) -> nodes.merge(k, v, Long::sum));
+            o.otherTypes.forEach((k, v) -> otherTypes.merge(k, v, Long::sum));
         }
 
         static Snapshot merge(List<Snapshot> all) {
@@ -118,6 +122,7 @@ public final class Shard {
             m.errors = new TreeMap<>();
             m.closes = new TreeMap<>();
             m.nodes = new TreeMap<>();
+            m.otherTypes = new TreeMap<>();
             for (Snapshot s : all) {
                 m.add(s);
             }
