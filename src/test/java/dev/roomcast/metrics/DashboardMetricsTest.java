@@ -1,0 +1,266 @@
+package dev.roomcast.metrics;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.roomcast.hub.Hub;
+import dev.roomcast.testing.TestPaths;
+import dev.roomcast.testing.WsClient;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Scrapes this node under traffic and checks the scrape against the Grafana dashboard (every metric the
+ * dashboard's PromQL selects exists) and against {@code promtool check metrics} (valid exposition format,
+ * lint-clean). promtool comes from the Debian package {@code prometheus}; without it on PATH that part is
+ * skipped with a message — unless {@code -Droomcast.require-promtool=true} (CI), where it fails.
+ */
+@QuarkusTest
+class DashboardMetricsTest {
+
+    static final String REQUIRE_PROMTOOL = "roomcast.require-promtool";
+    private static final Pattern DS_REF = Pattern.compile("\\$\\{?DS_PROMETHEUS}?");
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    Hub hub;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<WsClient> clients = new ArrayList<>();
+    private static String scrape;
+
+    @BeforeEach
+    void traffic() throws Exception {
+        if (scrape != null) {
+            return;
+        }
+        String ws = base.toString().replaceFirst("^http", "ws") + "ws?user=";
+        WsClient alice = connect(ws + "alice");
+        WsClient bob = connect(ws + "bob");
+        JsonNode ack = alice.join("dash-a");
+        bob.join("dash-a");
+        bob.join("dash-b");
+        alice.request("{\"type\":\"publish\",\"room\":\"dash-a\",\"data\":{\"text\":\"hi\"}}");
+        post("/api/rooms/dash-b/messages", "{\"n\":1}");
+        post("/api/users/alice/messages", "\"psst\"");
+        alice.request("{\"type\":\"nonsense\"}"); // error frame: unknown_type
+        // A recovery: leave, miss a message, come back with since/epoch.
+        alice.request("{\"type\":\"leave\",\"room\":\"dash-a\"}");
+        bob.request("{\"type\":\"publish\",\"room\":\"dash-a\",\"data\":2}");
+        String since = ack.path("offset").isNull() ? "0" : ack.path("offset").asText();
+        alice.request("{\"type\":\"join\",\"room\":\"dash-a\",\"since\":\"" + since + "\",\"epoch\":\""
+                + ack.path("epoch").asText() + "\"}");
+        // A refused upgrade (invalid user name) and a normal disconnect.
+        assertThat(WsClient.upgradeStatus(ws + "no%20spaces", Map.of(), List.of())).isEqualTo(400);
+        connect(ws + "carol").close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> bob.pending("message").size() >= 3);
+        System.gc(); // a GC pause, so jvm_gc_pause_seconds exists
+        await().atMost(Duration.ofSeconds(10)).until(() -> fetchMetrics().contains("jvm_gc_pause_seconds_count"));
+        scrape = fetchMetrics();
+        Path out = TestPaths.targetSubdir("metrics-check").resolve("scrape.prom");
+        Files.writeString(out, scrape);
+        System.out.println("scrape under traffic written to " + out);
+    }
+
+    @AfterEach
+    void closeAll() {
+        clients.forEach(WsClient::close);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.connectionCount() == 0);
+    }
+
+    @Test
+    void everyMetricTheDashboardQueriesExists() {
+        Set<String> exposed = Scrape.parse(scrape).names();
+        Set<String> wanted = Dashboard.load().metricNames();
+        assertThat(wanted).as("metric names found in the dashboard").hasSizeGreaterThan(20);
+        Set<String> missing = new TreeSet<>(wanted);
+        missing.removeAll(exposed);
+        assertThat(missing).as("metrics the dashboard queries but the scrape lacks").isEmpty();
+    }
+
+    @Test
+    void roomcastMetricsFollowPrometheusNaming() {
+        Map<String, String> types = new java.util.TreeMap<>();
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("# TYPE roomcast_")) {
+                String[] parts = line.split(" ");
+                types.put(parts[2], parts[3]);
+            }
+        }
+        assertThat(types).containsKeys("roomcast_connections", "roomcast_errors_total",
+                "roomcast_delivery_latency_seconds", "roomcast_broker_publish_latency_seconds",
+                "roomcast_room_members", "roomcast_rooms_unlabelled_total");
+        types.forEach((name, type) -> {
+            assertThat(name).matches("roomcast_[a-z0-9_]+");
+            if (type.equals("counter")) {
+                assertThat(name).as(name).endsWith("_total");
+            } else {
+                assertThat(name).as(name).doesNotEndWith("_total");
+            }
+            if (type.equals("histogram")) {
+                assertThat(name).as(name).endsWith("_seconds");
+            }
+            if (name.contains("bytes")) {
+                assertThat(name).as(name).matches(".*_bytes(_total)?");
+            }
+        });
+    }
+
+    @Test
+    void scrapePassesPromtool() throws Exception {
+        File promtool = onPath("promtool");
+        if (promtool == null) {
+            String message = "promtool is not on PATH: skipping `promtool check metrics` "
+                    + "(install the Debian package: apt-get install -y prometheus)";
+            if (Boolean.getBoolean(REQUIRE_PROMTOOL)) {
+                fail(message + ", but -D" + REQUIRE_PROMTOOL + "=true");
+            }
+            System.out.println("SKIPPED: " + message);
+            Assumptions.abort(message);
+        }
+        Process p = new ProcessBuilder(promtool.getPath(), "check", "metrics").redirectErrorStream(true).start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(scrape.getBytes(StandardCharsets.UTF_8)); // the scrape on stdin
+        }
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("promtool check metrics exit code; output:\n%s", output).isZero();
+        System.out.println("promtool check metrics: OK (" + scrape.lines().count() + " lines)" 
+                + (output.isBlank() ? "" : "\n" + output));
+    }
+
+    @Test
+    void dashboardIsPortable() {
+        Dashboard d = Dashboard.load();
+        JsonNode json = d.json();
+        assertThat(json.path("uid").asText()).isEqualTo("roomcast");
+        assertThat(json.has("id")).isTrue();
+        assertThat(json.get("id").isNull()).isTrue();
+        assertThat(json.has("__inputs")).as("no import placeholders").isFalse();
+        JsonNode ds = d.variable("DS_PROMETHEUS");
+        assertThat(ds).isNotNull();
+        assertThat(ds.path("type").asText()).isEqualTo("datasource");
+        assertThat(ds.path("query").asText()).isEqualTo("prometheus");
+        for (String name : List.of("instance", "room")) {
+            JsonNode v = d.variable(name);
+            assertThat(v).as(name).isNotNull();
+            assertThat(Dashboard.variableQuery(v)).startsWith("label_values(");
+            assertThat(v.path("datasource").path("uid").asText()).matches(DS_REF);
+        }
+        for (JsonNode p : d.panels()) {
+            if (p.path("type").asText().equals("row")) {
+                continue;
+            }
+            assertThat(p.path("datasource").path("uid").asText()).as(p.path("title").asText()).matches(DS_REF);
+            assertThat(p.path("targets")).as(p.path("title").asText()).isNotEmpty();
+            for (JsonNode t : p.path("targets")) {
+                assertThat(t.path("datasource").path("uid").asText()).matches(DS_REF);
+                assertThat(t.path("expr").asText()).isNotBlank();
+            }
+        }
+        List<String> exprs = d.exprs();
+        assertThat(exprs).anyMatch(e -> e.contains("topk(10") && e.contains("roomcast_room_messages_published_total"));
+        assertThat(exprs).anyMatch(e -> e.contains("topk(10") && e.contains("roomcast_room_messages_delivered_total"));
+        assertThat(exprs).anyMatch(e -> e.contains("histogram_quantile(0.5") && e.contains("_bucket"));
+        assertThat(exprs).anyMatch(e -> e.contains("histogram_quantile(0.99") && e.contains("_bucket"));
+        assertThat(String.join("\n", exprs)).contains("$instance", "$room", "jvm_memory_used_bytes",
+                "jvm_gc_pause_seconds", "process_cpu_usage", "system_cpu_usage", "roomcast_redis_reconnects_total",
+                "roomcast_redis_failovers_total", "roomcast_recoveries_total", "roomcast_errors_total",
+                "roomcast_disconnects_total", "roomcast_connections", "roomcast_rooms");
+    }
+
+    @Test
+    void healthChecksHaveClearNames() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Map<String, String> expected = Map.of("/q/health/live", "roomcast-node", "/q/health/ready", "roomcast-broker",
+                "/q/health/started", "roomcast-node");
+        for (var e : expected.entrySet()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(e.getKey())).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode body = json.readTree(r.body());
+            assertThat(r.statusCode()).as(e.getKey() + ": " + r.body()).isEqualTo(200);
+            List<String> names = new ArrayList<>();
+            body.path("checks").forEach(c -> names.add(c.path("name").asText()));
+            assertThat(names).as(e.getKey()).contains(e.getValue()).doesNotHaveDuplicates()
+                    .allMatch(n -> !n.isBlank());
+        }
+        JsonNode ready = json.readTree(http.send(HttpRequest.newBuilder(base.resolve("/q/health/ready")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode broker = null;
+        for (JsonNode c : ready.path("checks")) {
+            if (c.path("name").asText().equals("roomcast-broker")) {
+                broker = c;
+            }
+        }
+        assertThat(broker).isNotNull();
+        assertThat(broker.path("data").path("subscriber").asText()).isEqualTo("up");
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    private WsClient connect(String url) {
+        WsClient c = WsClient.connect(url);
+        clients.add(c);
+        return c;
+    }
+
+    private void post(String path, String body) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+    }
+
+    /**
+     * The Prometheus text format (0.0.4), which promtool parses. Without an Accept header Quarkus answers in
+     * OpenMetrics, which promtool's text parser misreads (counter families without _total, escaped quotes).
+     */
+    private String fetchMetrics() throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(base.resolve("/q/metrics"))
+                .header("Accept", "text/plain; version=0.0.4; charset=utf-8").GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    static File onPath(String tool) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            File f = new File(dir, tool);
+            if (f.isFile() && f.canExecute()) {
+                return f;
+            }
+        }
+        return null;
+    }
+}
