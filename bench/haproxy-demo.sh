@@ -17,6 +17,7 @@ PUBLISHERS=${PUBLISHERS:-2}
 RATE=${RATE:-100}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
+CONNECT_RATE=${CONNECT_RATE:-200}
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx512m}
 
 if ! command -v haproxy >/dev/null; then
@@ -97,9 +98,9 @@ RC_PIDS+=("$SAMPLER")
 rc_log "bench through HAProxy: $SUBS subscribers in $ROOMS rooms, $PUBLISHERS publishers, $RATE/s"
 # shellcheck disable=SC2086
 java $BENCH_JAVA_OPTS -jar "$RC_BENCH_JAR" --urls "ws://127.0.0.1:$HAP_PORT/ws" --subscribers "$SUBS" --rooms "$ROOMS" \
-  --publishers "$PUBLISHERS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" \
+  --publishers "$PUBLISHERS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --connect-rate "$CONNECT_RATE" \
   --pids "$(rc_app_pids_csv)" --redis-pid "$RC_REDIS_PID" --out "$RC_WORK/result-haproxy.json" \
-  --label "haproxy-demo: 2 nodes behind one round-robin address" "$@" | tee "$RC_WORK/bench.out" | grep -v '^{'
+  --label "haproxy-demo: 2 nodes behind one round-robin address" "$@" | tee "$RC_WORK/bench.out" | grep -v '^{' || true
 wait "$SAMPLER" 2>/dev/null || true
 
 echo
@@ -108,18 +109,21 @@ hap_sessions
 echo "connections per node, from each welcome frame's \"node\" field:"
 grep -o '"connections_per_node":{[^}]*}' "$RC_WORK/bench.out" | sed 's/"connections_per_node"://; s/^/  /'
 sleep 1
-echo "Redis pub/sub channels still subscribed now that the clients are gone:"
-redis-cli -h 127.0.0.1 -p "$RC_REDIS_PORT" pubsub channels '*' | head -5 | sed 's/^/  /'
-echo "  ($(redis-cli -h 127.0.0.1 -p "$RC_REDIS_PORT" pubsub channels '*' | grep -c . || true) channels subscribed)"
+echo "Redis pub/sub channels still subscribed now that the clients are gone (room and user channels must be gone):"
+channels=$(redis-cli -h 127.0.0.1 -p "$RC_REDIS_PORT" pubsub channels '*' || true)
+printf '%s\n' "$channels" | grep . | head -5 | sed 's/^/  /' || true
+leftover=$(printf '%s\n' "$channels" | grep -c -E '^rc:(\{|user:)' || true)
+echo "  ($leftover room/user channels left)"
 loss=$(grep -o '"loss":[0-9-]*' "$RC_WORK/bench.out" | head -1 | cut -d: -f2)
 ready=$(grep -o '"subscribers_ready":[0-9]*' "$RC_WORK/bench.out" | head -1 | cut -d: -f2)
 ok=0
-if [ "${loss:-x}" = 0 ] && [ "${ready:-x}" = "$SUBS" ]; then
+if [ "${loss:-x}" = 0 ] && [ "${ready:-x}" = "$SUBS" ] && [ "${leftover:-1}" = 0 ]; then
   echo "OK: all $SUBS subscribers joined and every message reached every member, whichever node each client landed on."
   ok=1
 else
-  echo "NOT OK: ${ready:-?} of $SUBS subscribers joined, ${loss:-?} deliveries missing (see the events above and $RC_WORK)"
+  echo "NOT OK: ${ready:-?} of $SUBS subscribers joined, ${loss:-?} deliveries missing, ${leftover:-?} channels left (see the events above and $RC_WORK)"
 fi
+rc_cleanup   # stop the instances first, so that shutdown errors show up in the summary too
 echo "server logs:"
 rc_log_summary
 echo "logs, haproxy.cfg and JSON result: $RC_WORK"

@@ -71,6 +71,7 @@ for r in rates:
           f"{l.get('p99.9', '-'):>9} {l.get('max', '-'):>8} {s.get('cpu_us_per_delivery', '-'):>10} {s.get('machine_cpu_busy_pct', '-'):>9}")
 PY
 fi
+rc_cleanup   # stop the instances first, so that shutdown errors show up in the summary too
 echo "server logs:"
 rc_log_summary
 echo "logs and JSON results: $RC_WORK"
