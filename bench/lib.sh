@@ -132,13 +132,12 @@ rc_log_summary() {
 }
 
 rc_cleanup() {
-  local i pid
+  # reverse start order, each one gone (or killed after 10 s) before the next: Redis stops last
+  local i j pid
   for (( i=${#RC_PIDS[@]}-1; i>=0; i-- )); do
     pid=${RC_PIDS[$i]}
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${RC_PIDS[@]}"; do
-    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill "$pid" 2>/dev/null || continue
+    for j in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   done
   RC_PIDS=()
