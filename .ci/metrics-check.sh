@@ -19,7 +19,7 @@ if ! command -v promtool >/dev/null 2>&1; then
 fi
 
 ./mvnw -B test -Dtest='dev.roomcast.metrics.*Test' -Dsurefire.failIfNoSpecifiedTests=false \
-  -Droomcast.require-promtool=true
+  -Dpromtool.required=true
 
 if [ "${1:-}" = "--prometheus" ]; then
   ./mvnw -B -q package -DskipTests

@@ -9,7 +9,8 @@
 #
 #   ./mvnw -B package -DskipTests && grafana/prometheus-check.sh
 #
-# Environment: ROOMCAST_JAR (default target/quarkus-app/quarkus-run.jar), BENCH_JAR (default
+# Environment: ROOMCAST_JAR (default target/quarkus-app/quarkus-run.jar), ROOMCAST_OPTS (extra JVM options
+# for both instances, e.g. "-Dquarkus.redis.max-pool-waiting=1024"), BENCH_JAR (default
 # bench/target/roomcast-bench.jar, built if missing), LOAD_SECONDS (default 60), WARMUP_SECONDS before the
 # queries run (default 25), PROMETHEUS / REDIS_SERVER binaries (default from PATH), BROKER=memory to skip
 # Redis, KEEP_WORK=1 to keep the temp dir (it is kept anyway when the check fails).
@@ -86,7 +87,8 @@ wait_http() { # url what timeout-seconds
 # --- Redis (when the build has the Redis broker) ----------------------------------------------
 BROKER=${BROKER:-}
 if [ -z "$BROKER" ]; then
-  if unzip -l "$(dirname "$JAR")"/app/*.jar 2>/dev/null | grep -q 'dev/roomcast/broker/RedisBroker.class'; then
+  # (grep -c reads the whole listing: grep -q could exit early and fail the pipe with SIGPIPE)
+  if unzip -l "$(dirname "$JAR")"/app/*.jar 2>/dev/null | grep -c 'dev/roomcast/broker/RedisBroker.class' >/dev/null; then
     BROKER=redis
   else
     BROKER=memory
@@ -114,7 +116,7 @@ PORT_B=$(free_port)
 while [ "$PORT_B" = "$PORT_A" ]; do PORT_B=$(free_port); done
 start_node() { # name port
   java -Xmx256m -Dquarkus.http.port="$2" -Droomcast.auth.mode=none -Droomcast.node-id="promcheck-$1" \
-    ${REDIS_ARGS[@]+"${REDIS_ARGS[@]}"} -jar "$JAR" >"$WORK/node-$1.log" 2>&1 &
+    ${REDIS_ARGS[@]+"${REDIS_ARGS[@]}"} ${ROOMCAST_OPTS:-} -jar "$JAR" >"$WORK/node-$1.log" 2>&1 &
   PIDS+=($!)
 }
 start_node a "$PORT_A"
@@ -151,7 +153,7 @@ if [ ! -f "$BENCH_JAR" ]; then
 fi
 java -jar "$BENCH_JAR" --mode fanout --urls "ws://127.0.0.1:$PORT_A/ws,ws://127.0.0.1:$PORT_B/ws" \
   --subscribers 200 --rooms 300 --rooms-per-sub 5 --publishers 4 --rate 200 \
-  --warmup 5s --duration "$((LOAD_SECONDS))s" --drain 2s --payload-bytes 100 --event-loops 2 \
+  --warmup 5s --duration "$((LOAD_SECONDS))s" --drain 2s --payload-bytes 100 --event-loops 2 --connect-rate 100 \
   --room-prefix bench- >"$WORK/bench.log" 2>&1 &
 BENCH_PID=$!
 PIDS+=("$BENCH_PID")
@@ -176,7 +178,16 @@ PIDS+=("$BENCH_PID")
 PIDS+=($!)
 log "load running for ${LOAD_SECONDS}s (bench: 200 subscribers x 5 of 300 rooms, 200 msg/s; curl: HTTP API);" \
   "querying after ${WARMUP_SECONDS}s"
-sleep "$WARMUP_SECONDS"
+KILLED_PUBSUB=0
+if [ "$BROKER" = redis ] && command -v redis-cli >/dev/null 2>&1 && [ "$WARMUP_SECONDS" -ge 15 ]; then
+  # Drop both nodes' pub/sub connections once, so the reconnect and gap-recovery metrics count something.
+  sleep $((WARMUP_SECONDS / 2))
+  KILLED_PUBSUB=$(redis-cli -p "$REDIS_PORT" CLIENT KILL TYPE pubsub 2>/dev/null || echo 0)
+  log "killed $KILLED_PUBSUB Redis pub/sub connection(s) (CLIENT KILL TYPE pubsub)"
+  sleep $((WARMUP_SECONDS - WARMUP_SECONDS / 2))
+else
+  sleep "$WARMUP_SECONDS"
+fi
 
 # --- the dashboard's queries --------------------------------------------------------------------
 api() { curl -s -G "$PROM/api/v1/$1" "${@:2}"; }
@@ -258,6 +269,18 @@ while IFS=$'\t' read -r name query; do
 done < <(jq -r '.templating.list[] | select(.type == "query")
   | [.name, (if (.query | type) == "object" then .query.query else .query end)] | @tsv' "$DASHBOARD")
 
+if [ "${KILLED_PUBSUB:-0}" -gt 0 ]; then # the reconnects must have been counted, not only exist
+  reconnects=$(api query --data-urlencode "query=sum(roomcast_redis_reconnects_total)" \
+    | jq -r '.data.result[0].value[1] // "0"')
+  if [ "${reconnects%.*}" -ge "$KILLED_PUBSUB" ]; then
+    pass=$((pass + 1)); verdict=PASS
+  else
+    fail=$((fail + 1)); verdict=FAIL
+  fi
+  report+=("$(printf '%s   1 series  %-14s  %-38s %s' "$verdict" "$reconnects" "roomcast_redis_reconnects_total" \
+    "after killing $KILLED_PUBSUB pub/sub connection(s)")")
+fi
+
 queries=0
 while IFS=$'\t' read -r title legend expr; do
   queries=$((queries + 1))
@@ -285,7 +308,7 @@ echo "dashboard: $queries panel queries (+ \$room variants) and $(jq '[.templati
 echo
 printf '%s\n' "${report[@]}"
 echo
-echo "bench ($bench_status): $(grep -E 'verdict|delivered|latency' "$WORK/bench.log" | tail -3 | tr '\n' ' ')"
+echo "bench ($bench_status), last line: $(tail -1 "$WORK/bench.log")"
 echo "RESULT: $pass passed, $fail failed"
 if [ "$fail" -gt 0 ]; then
   exit 1

@@ -40,12 +40,12 @@ import static org.awaitility.Awaitility.await;
  * Scrapes this node under traffic and checks the scrape against the Grafana dashboard (every metric the
  * dashboard's PromQL selects exists) and against {@code promtool check metrics} (valid exposition format,
  * lint-clean). promtool comes from the Debian package {@code prometheus}; without it on PATH that part is
- * skipped with a message — unless {@code -Droomcast.require-promtool=true} (CI), where it fails.
+ * skipped with a message — unless {@code -Dpromtool.required=true} (CI), where it fails.
  */
 @QuarkusTest
 class DashboardMetricsTest {
 
-    static final String REQUIRE_PROMTOOL = "roomcast.require-promtool";
+    static final String REQUIRE_PROMTOOL = "promtool.required";
     private static final Pattern DS_REF = Pattern.compile("\\$\\{?DS_PROMETHEUS}?");
 
     @TestHTTPResource("/")
@@ -142,7 +142,8 @@ class DashboardMetricsTest {
             String message = "promtool is not on PATH: skipping `promtool check metrics` "
                     + "(install the Debian package: apt-get install -y prometheus)";
             if (Boolean.getBoolean(REQUIRE_PROMTOOL)) {
-                fail(message + ", but -D" + REQUIRE_PROMTOOL + "=true");
+                fail("promtool is not on PATH, and -D" + REQUIRE_PROMTOOL + "=true requires `promtool check metrics` "
+                        + "(install the Debian package: apt-get install -y prometheus)");
             }
             System.out.println("SKIPPED: " + message);
             Assumptions.abort(message);
