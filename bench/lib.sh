@@ -62,7 +62,7 @@ rc_start_redis() {
       rc_log "redis-server pid $RC_REDIS_PID on 127.0.0.1:$RC_REDIS_PORT"
       return 0
     fi
-    kill -0 "$RC_REDIS_PID" 2>/dev/null || break
+    rc_alive "$RC_REDIS_PID" || break
     sleep 0.1
   done
   rc_log "redis-server did not start; see $RC_WORK/redis.log"
@@ -94,7 +94,7 @@ rc_wait_ready() {
   for i in "${!RC_APP_PORTS[@]}"; do
     port=${RC_APP_PORTS[$i]}
     until curl -sf -o /dev/null "http://127.0.0.1:$port/q/health/ready"; do
-      if ! kill -0 "${RC_APP_PIDS[$i]}" 2>/dev/null; then
+      if ! rc_alive "${RC_APP_PIDS[$i]}"; then
         rc_log "instance $((i + 1)) died; last lines of its log:"; tail -20 "$RC_WORK/app$((i + 1)).log" >&2
         return 1
       fi
@@ -131,14 +131,23 @@ rc_log_summary() {
   done
 }
 
+# running (a zombie, exited but not yet reaped, counts as gone)
+rc_alive() {
+  local st
+  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  case "$st" in Z*|"") return 1 ;; esac
+  return 0
+}
+
 rc_cleanup() {
   # reverse start order, each one gone (or killed after 10 s) before the next: Redis stops last
   local i j pid
   for (( i=${#RC_PIDS[@]}-1; i>=0; i-- )); do
     pid=${RC_PIDS[$i]}
     kill "$pid" 2>/dev/null || continue
-    for j in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    for j in $(seq 1 100); do rc_alive "$pid" || break; sleep 0.1; done
+    if rc_alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
+    wait "$pid" 2>/dev/null || true
   done
   RC_PIDS=()
 }
