@@ -24,6 +24,14 @@ public interface BrokerObserver {
     default void recoveredMessages(int count) {
     }
 
+    /** The pub/sub connection came back to a different Redis server process (failover or restart). */
+    default void failover() {
+    }
+
+    /** A broker operation failed: "publish", "history", "subscribe", "unsubscribe", "presence". */
+    default void failed(String operation) {
+    }
+
     /** One publish round trip to the broker, successful or not. */
     default void publish(Duration latency, boolean ok) {
     }

@@ -56,6 +56,9 @@ final class PubSubConnection {
 
         /** Reconnected and resubscribed; {@code after} completes when the owner filled the gap. */
         void resubscribed(boolean firstConnect);
+
+        /** The connection reached a different Redis server process than before (failover, restart). */
+        void serverChanged();
     }
 
     PubSubConnection(Redis redis, Vertx vertx, BiConsumer<String, String> onMessage, Listener listener) {
@@ -113,14 +116,25 @@ final class PubSubConnection {
         confirmations.computeIfAbsent(channel, k -> new ArrayDeque<>()).add(f);
     }
 
-    /** Any confirmation means the channel is subscribed now: everyone waiting for it may go on. */
-    private synchronized void confirm(String channel) {
-        ArrayDeque<CompletableFuture<Void>> q = confirmations.remove(channel);
+    /**
+     * Any confirmation means the channel is subscribed now: everyone waiting for it may go on. Futures
+     * are completed outside the lock: their continuations reach into the hub, which may at the same
+     * time be inside its own registry lock calling {@link #subscribe} (a lock-order deadlock otherwise).
+     */
+    private void confirm(String channel) {
+        ArrayDeque<CompletableFuture<Void>> q;
+        CompletableFuture<Void> allDone = null;
+        synchronized (this) {
+            q = confirmations.remove(channel);
+            if (awaiting != null && awaiting.remove(channel) && awaiting.isEmpty()) {
+                allDone = resubscribed;
+            }
+        }
         if (q != null) {
             q.forEach(f -> f.complete(null));
         }
-        if (awaiting != null && awaiting.remove(channel) && awaiting.isEmpty()) {
-            resubscribed.complete(null);
+        if (allDone != null) {
+            allDone.complete(null);
         }
     }
 
@@ -128,8 +142,11 @@ final class PubSubConnection {
     private Set<String> awaiting;
     private CompletableFuture<Void> resubscribed;
 
-    private synchronized void failPending(String channel, Throwable e) {
-        ArrayDeque<CompletableFuture<Void>> q = confirmations.remove(channel);
+    private void failPending(String channel, Throwable e) {
+        ArrayDeque<CompletableFuture<Void>> q;
+        synchronized (this) {
+            q = confirmations.remove(channel);
+        }
         if (q != null) {
             q.forEach(f -> f.completeExceptionally(e));
         }
@@ -148,7 +165,11 @@ final class PubSubConnection {
             c.handler(this::handle);
             c.exceptionHandler(e -> lost(c, e));
             c.endHandler(v -> lost(c, null));
-            resubscribeAll(c).whenComplete((v, e) -> {
+            // Which server is this? Asked before SUBSCRIBE, while the connection still takes commands.
+            c.send(Request.cmd(Command.INFO).arg("server"))
+                    .onSuccess(info -> noteServer(info == null ? null : info.toString()))
+                    .toCompletionStage().handle((x, e) -> null)
+                    .thenCompose(x -> resubscribeAll(c)).whenComplete((v, e) -> {
                 if (e != null) {
                     lost(c, e);
                     return;
@@ -183,6 +204,23 @@ final class PubSubConnection {
             c.send(r).onFailure(done::completeExceptionally);
         }
         return done.orTimeout(CONFIRM_TIMEOUT_MS * 2, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private String serverRunId;
+
+    private void noteServer(String info) {
+        if (info == null) {
+            return;
+        }
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("run_id:")) {
+                String runId = line.substring(7).trim();
+                if (serverRunId != null && !serverRunId.equals(runId)) {
+                    listener.serverChanged();
+                }
+                serverRunId = runId;
+            }
+        }
     }
 
     private void lost(RedisConnection c, Throwable e) {

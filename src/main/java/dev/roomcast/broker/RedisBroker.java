@@ -64,6 +64,12 @@ public final class RedisBroker implements Broker {
             }
 
             @Override
+            public void serverChanged() {
+                LOG.info("pub/sub reconnected to a different Redis server (failover or restart)");
+                observer.failover();
+            }
+
+            @Override
             public void resubscribed(boolean firstConnect) {
                 if (!firstConnect) {
                     observer.reconnected();
@@ -103,7 +109,16 @@ public final class RedisBroker implements Broker {
     @Override
     public CompletionStage<Void> subscribeRoom(String room) {
         cursors.computeIfAbsent(room, r -> new RoomCursor());
-        return pubsub.subscribe(keys.roomChannel(room));
+        return observed("subscribe", pubsub.subscribe(keys.roomChannel(room)));
+    }
+
+    private <T> CompletionStage<T> observed(String operation, CompletionStage<T> stage) {
+        stage.whenComplete((x, e) -> {
+            if (e != null) {
+                observer.failed(operation);
+            }
+        });
+        return stage;
     }
 
     @Override
@@ -114,7 +129,7 @@ public final class RedisBroker implements Broker {
 
     @Override
     public CompletionStage<Void> subscribeUser(String user) {
-        return pubsub.subscribe(keys.userChannel(user));
+        return observed("subscribe", pubsub.subscribe(keys.userChannel(user)));
     }
 
     @Override
@@ -177,7 +192,7 @@ public final class RedisBroker implements Broker {
 
     @Override
     public CompletionStage<HistoryPage> history(String room, String since, String clientEpoch, int limit) {
-        return readHistory(room, since, limit).compose(h -> {
+        return readHistory(room, since, limit).onFailure(e -> observer.failed("history")).compose(h -> {
             RoomCursor cursor = cursors.get(room);
             if (cursor != null) {
                 cursor.startAt(h.latest, h.epoch);
