@@ -7,7 +7,6 @@ import dev.roomcast.broker.MemoryBroker;
 import dev.roomcast.broker.RedisBroker;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
-import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import org.eclipse.microprofile.config.ConfigProvider;
 import dev.roomcast.config.RoomcastConfig;
@@ -20,7 +19,9 @@ import dev.roomcast.presence.Presence;
 import dev.roomcast.presence.RedisPresence;
 import dev.roomcast.presence.RedisUserSessions;
 import dev.roomcast.presence.UserSessions;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import dev.roomcast.ws.ConnectionObserver;
 import dev.roomcast.ws.FrameDispatcher;
@@ -54,12 +55,6 @@ public class NodeProducers {
         LOG.info("broker: redis");
         return new RedisBroker(redis.get(), vertx, config.redis().prefix(), config.history().size(),
                 config.history().ttl(), Clock.systemUTC(), observer);
-    }
-
-    void stopBroker(@Disposes Broker broker) {
-        if (broker instanceof RedisBroker r) {
-            r.stop();
-        }
     }
 
     @Produces
@@ -149,8 +144,22 @@ public class NodeProducers {
         return Optional.empty();
     }
 
-    void stopLease(@Disposes Optional<NodeLease> lease) {
-        lease.ifPresent(NodeLease::stop);
+    /**
+     * On shutdown, after the application's own observers (the drain), and before the Redis client is
+     * closed under us: give up the lease (members hear who left) and stop the subscriber.
+     */
+    void stopBrokerAndLease(@Observes @Priority(jakarta.interceptor.Interceptor.Priority.LIBRARY_AFTER + 100) ShutdownEvent event,
+            Optional<NodeLease> lease, Broker broker) {
+        lease.ifPresent(l -> {
+            try {
+                l.stop().toCompletableFuture().get(2, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warnf("presence not removed at shutdown (%s): the lease expiry will clean it up", e.toString());
+            }
+        });
+        if (broker instanceof RedisBroker r) {
+            r.stop();
+        }
     }
 
     /** Eager start: the lease must exist before the first client, not on first injection. */

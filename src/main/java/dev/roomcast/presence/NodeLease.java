@@ -57,12 +57,13 @@ public final class NodeLease {
         });
     }
 
-    public void stop() {
+    /** Graceful exit: nothing of ours should outlive us, and members hear who left. */
+    public java.util.concurrent.CompletionStage<Void> stop() {
         stopped = true;
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
-        reap(node); // graceful exit: nothing of ours should outlive us, and members hear who left
+        return reap(node);
     }
 
     private void renew(boolean first) {
@@ -86,9 +87,11 @@ public final class NodeLease {
                 .onFailure(e -> LOG.debugf("lease renewal failed: %s", e.toString()));
     }
 
-    private void reap(String deadNode) {
-        LOG.infof("node %s lease expired: removing its presence", deadNode);
-        presence.reap(deadNode).onComplete(r -> {
+    private java.util.concurrent.CompletionStage<Void> reap(String deadNode) {
+        if (!deadNode.equals(node)) {
+            LOG.infof("node %s lease expired: removing its presence", deadNode);
+        }
+        return presence.reap(deadNode).onComplete(r -> {
             reaping.remove(deadNode);
             if (r.succeeded()) {
                 for (RedisPresence.Departure d : r.result()) {
@@ -97,7 +100,7 @@ public final class NodeLease {
                     }
                 }
             }
-        });
+        }).<Void>mapEmpty().toCompletionStage();
     }
 
     /** Adds every local membership again, announcing users that other nodes saw leave. */
