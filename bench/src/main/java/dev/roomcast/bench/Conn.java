@@ -256,11 +256,10 @@ public final class Conn {
             ok += a ? 1 : 0;
         }
         return String.format(java.util.Locale.ROOT,
-                "%s: opened=%s welcome=%s joins_sent=%s acked=%d/%d pending=%d closed=%s%s", user, ws != null,
+                "%s: opened=%s welcome=%s joins_sent=%s acked=%d/%d pending=%d closed=%s", user, ws != null,
                 welcomeNs != 0 ? String.format(java.util.Locale.ROOT, "+%.1fms", (welcomeNs - openedNs) / 1e6) : "no",
                 joinsSent ? String.format(java.util.Locale.ROOT, "+%.1fms", (joinStartNs - openedNs) / 1e6) : "no",
-                ok, rooms.length, pendingAcks, closed, welcomeNs != 0 && joinsSent && joinStartNs < welcomeNs
-                        ? " (joins sent before the welcome arrived)" : "");
+                ok, rooms.length, pendingAcks, closed);
     }
 
     /** Measured publishes of each joined room this subscriber did not receive (run on the shard thread). */
