@@ -52,8 +52,12 @@ public class UpgradeGate implements HttpUpgradeCheck {
         if (origin != null && !originAllowed(origin)) {
             return reject(403, "origin");
         }
-        return Uni.createFrom().item(() -> identities.resolve(context.httpRequest()))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+        Uni<Identity> resolved = Uni.createFrom().item(() -> identities.resolve(context.httpRequest()));
+        if (identities.mode() == RoomcastConfig.AuthMode.jwt) {
+            // Verification may fetch keys (JWKS): off the event loop. ?user= needs no such hop.
+            resolved = resolved.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        }
+        return resolved
                 .onItem().transform(identity -> {
                     context.userData().put(IDENTITY, identity);
                     return CheckResult.permitUpgradeSync();

@@ -4,7 +4,9 @@ import dev.roomcast.broker.RedisKeys;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.Session;
 import io.vertx.core.Vertx;
+import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Response;
 import org.jboss.logging.Logger;
 
@@ -63,14 +65,41 @@ public final class NodeLease {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
+        RedisConnection c = connection;
+        if (c != null) {
+            c.close();
+        }
         return reap(node);
     }
+
+    /**
+     * Renewals go over a connection of their own: on the shared pool they would queue behind a burst of
+     * joins for longer than the TTL, and the other nodes would reap a node that is alive.
+     */
+    private Future<RedisConnection> leaseConnection() {
+        RedisConnection c = connection;
+        if (c != null) {
+            return Future.succeededFuture(c);
+        }
+        return redis.connect().onSuccess(fresh -> {
+            connection = fresh;
+            fresh.exceptionHandler(e -> connection = null);
+            fresh.endHandler(v -> connection = null);
+        });
+    }
+
+    private volatile RedisConnection connection;
 
     private void renew(boolean first) {
         if (stopped) {
             return;
         }
-        PresenceScripts.LEASE.eval(redis, 1, List.of(keys.nodes(), node, Long.toString(ttl.toMillis())))
+        leaseConnection()
+                .compose(c -> PresenceScripts.LEASE.eval(c, 1, List.of(keys.nodes(), node, Long.toString(ttl.toMillis())))
+                        .onFailure(e -> {
+                            connection = null;
+                            c.close();
+                        }))
                 .onSuccess(r -> {
                     boolean lost = r.get(0).toInteger() == 1;
                     if (lost && !first) {
