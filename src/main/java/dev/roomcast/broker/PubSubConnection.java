@@ -224,8 +224,8 @@ final class PubSubConnection {
     }
 
     private void lost(RedisConnection c, Throwable e) {
-        if (connection != c) {
-            return; // an old connection's late callback
+        if (connection != c || stopped) {
+            return; // an old connection's late callback, or our own close at shutdown
         }
         connection = null;
         boolean wasUp = up;

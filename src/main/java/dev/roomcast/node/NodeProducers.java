@@ -145,10 +145,11 @@ public class NodeProducers {
     }
 
     /**
-     * On shutdown, after the application's own observers (the drain), and before the Redis client is
-     * closed under us: give up the lease (members hear who left) and stop the subscriber.
+     * On shutdown (after the drain, which runs in the pre-shutdown phase), first of all, before the
+     * Redis client is closed under us: give up the lease (members hear who left) and stop the subscriber
+     * so it does not try to reconnect to a closing client.
      */
-    void stopBrokerAndLease(@Observes @Priority(jakarta.interceptor.Interceptor.Priority.LIBRARY_AFTER + 100) ShutdownEvent event,
+    void stopBrokerAndLease(@Observes @Priority(jakarta.interceptor.Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event,
             Optional<NodeLease> lease, Broker broker) {
         lease.ifPresent(l -> {
             try {
