@@ -15,6 +15,8 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.logging.Logger;
 
@@ -43,6 +45,22 @@ public class IdentityResolver {
             LOG.warn("*** roomcast.auth.mode=none: ANYONE can connect as ANY user with ?user=NAME. "
                     + "Use roomcast.auth.mode=jwt outside a trusted network. ***");
         }
+        if (mode == RoomcastConfig.AuthMode.jwt && !verificationKeyConfigured()) {
+            LOG.error("*** roomcast.auth.mode=jwt but no key to verify tokens is configured: every WebSocket "
+                    + "upgrade will be refused with 401. Set one of " + String.join(", ", KEY_PROPERTIES) + ". ***");
+        }
+    }
+
+    /** Where smallrye-jwt can get a verification key from (JWKS URLs go in the location properties). */
+    static final List<String> KEY_PROPERTIES = List.of("mp.jwt.verify.publickey", "mp.jwt.verify.publickey.location",
+            "smallrye.jwt.verify.key.location", "smallrye.jwt.verify.secretkey");
+
+    private static boolean verificationKeyConfigured() {
+        Config config = ConfigProvider.getConfig();
+        return KEY_PROPERTIES.stream().anyMatch(k -> config.getOptionalValue(k, String.class)
+                .filter(v -> !v.isBlank()).isPresent())
+                || !config.getOptionalValue("smallrye.jwt.verify.key-provider", String.class).orElse("default")
+                        .equalsIgnoreCase("default");
     }
 
     public RoomcastConfig.AuthMode mode() {

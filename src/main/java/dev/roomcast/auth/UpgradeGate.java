@@ -3,6 +3,7 @@ package dev.roomcast.auth;
 import dev.roomcast.config.RoomcastConfig;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.node.NodeState;
+import dev.roomcast.ws.Transport;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
 import io.smallrye.mutiny.Uni;
@@ -60,6 +61,7 @@ public class UpgradeGate implements HttpUpgradeCheck {
         return resolved
                 .onItem().transform(identity -> {
                     context.userData().put(IDENTITY, identity);
+                    context.userData().put(Transport.KEY, Transport.of(context.httpRequest()));
                     return CheckResult.permitUpgradeSync();
                 })
                 .onFailure(AuthenticationException.class).recoverWithItem(e -> {

@@ -83,6 +83,14 @@ public interface RoomcastConfig {
         @WithName("outbound-max-frames")
         @WithDefault("1024")
         int outboundMaxFrames();
+
+        /**
+         * How long a server-initiated close may wait for its close frame to be written (behind the queue of
+         * a client that does not read) before the TCP connection is dropped.
+         */
+        @WithName("close-timeout")
+        @WithDefault("5s")
+        Duration closeTimeout();
     }
 
     interface History {

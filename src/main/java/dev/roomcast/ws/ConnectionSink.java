@@ -9,13 +9,16 @@ import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes frames to a WebSocket connection and bounds what is queued but not yet written: a client
  * that stops reading makes the frames pile up here, and over the bound it is disconnected instead of
- * growing the node's memory.
+ * growing the node's memory. A close that cannot even be sent (the close frame waits behind the full
+ * queue of a client that does not read at all) is cut short after {@code closeTimeout}: the TCP
+ * connection is dropped, and the queue with it.
  */
 final class ConnectionSink implements FrameSink {
 
@@ -26,17 +29,22 @@ final class ConnectionSink implements FrameSink {
     private final long maxBytes;
     private final int maxFrames;
     private final SinkObserver observer;
+    private final Transport transport;
+    private final Duration closeTimeout;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicInteger queuedFrames = new AtomicInteger();
     private volatile boolean closing;
 
-    ConnectionSink(WebSocketConnection connection, long maxBytes, int maxFrames, SinkObserver observer) {
+    ConnectionSink(WebSocketConnection connection, long maxBytes, int maxFrames, SinkObserver observer,
+            Transport transport, Duration closeTimeout) {
         this.connection = connection;
         this.socket = RawSocketAccess.socketOf(connection);
 
         this.maxBytes = maxBytes;
         this.maxFrames = maxFrames;
         this.observer = observer;
+        this.transport = transport;
+        this.closeTimeout = closeTimeout;
     }
 
     @Override
@@ -73,9 +81,16 @@ final class ConnectionSink implements FrameSink {
         }
         closing = true;
         observer.closing(code);
-        connection.close(new CloseReason(code, reason)).subscribe().with(x -> {
-        }, e -> {
-        });
+        // Completes once the close frame is written; from then on Vert.x closes the TCP connection itself
+        // if the client does not answer.
+        connection.close(new CloseReason(code, reason))
+                .ifNoItem().after(closeTimeout).recoverWithItem(() -> {
+                    transport.abort();
+                    return null;
+                })
+                .subscribe().with(x -> {
+                }, e -> {
+                });
     }
 
     @Override

@@ -175,11 +175,11 @@ public final class FrameDispatcher {
 
     private CompletionStage<Void> publish(Session session, ClientFrame f) {
         String room = requireRoom(f);
-        if (!session.isMember(room)) {
-            throw new ProtocolException(ErrorCode.not_joined, "join " + room + " before publishing to it", f.id());
-        }
         if (!session.permissions().mayPublish(room)) {
             throw new ProtocolException(ErrorCode.forbidden, "not allowed to publish to " + room, f.id());
+        }
+        if (!session.isMember(room)) {
+            throw new ProtocolException(ErrorCode.not_joined, "join " + room + " before publishing to it", f.id());
         }
         String data = requireData(f);
         long now = clock.millis();

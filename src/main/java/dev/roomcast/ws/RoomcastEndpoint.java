@@ -12,6 +12,7 @@ import dev.roomcast.node.NodeId;
 import dev.roomcast.presence.UserSessions;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.ServerFrames;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
@@ -60,7 +61,11 @@ public class RoomcastEndpoint {
     public Uni<Void> onOpen(WebSocketConnection connection) {
         Identity identity = connection.userData().get(UpgradeGate.IDENTITY);
         var limits = config.limits();
-        var sink = new ConnectionSink(connection, limits.outboundMaxBytes(), limits.outboundMaxFrames(), sinkObserver);
+        Transport transport = connection.userData().get(Transport.KEY);
+        transport = transport == null ? Transport.NONE : transport;
+        transport.validateUtf8();
+        var sink = new ConnectionSink(connection, limits.outboundMaxBytes(), limits.outboundMaxFrames(), sinkObserver,
+                transport, limits.closeTimeout());
         Session session = new Session(connection.id(), identity.user(), sink, identity.permissions(),
                 new RateLimiter(limits.rate(), limits.burst()), limits.outboundMaxFrames());
         connection.userData().put(SESSION, session);
@@ -113,11 +118,38 @@ public class RoomcastEndpoint {
             LOG.debugf("connection %s: %s after close", connection.id(), failure.toString());
             return; // a write racing the client's close: nothing to tell anyone
         }
+        Session session = connection.userData().get(SESSION);
+        int transportClose = transportCloseCode(failure);
+        if (transportClose != 0) {
+            // The client broke the WebSocket rules (invalid UTF-8, a message over the transport limit):
+            // documented close codes, not bugs.
+            LOG.debugf("closing connection %s with %d: %s", connection.id(), transportClose, failure.getMessage());
+            if (session != null) {
+                session.close(transportClose, switch (transportClose) {
+                    case CloseCodes.TOO_BIG -> "message too big";
+                    case CloseCodes.INVALID_PAYLOAD -> "invalid UTF-8";
+                    default -> "protocol error";
+                });
+            }
+            return;
+        }
         // Any other failure in our own code is a bug; the node stays up and the client is told.
         LOG.errorf(failure, "error on connection %s", connection.id());
-        Session session = connection.userData().get(SESSION);
         if (session != null) {
             session.send(OutboundFrame.reply(ServerFrames.error(null, ErrorCode.internal, "internal error")));
         }
+    }
+
+    /** The close code for a failure of the WebSocket layer caused by the client, or 0 for anything else. */
+    static int transportCloseCode(Throwable failure) {
+        if (failure instanceof CorruptedWebSocketFrameException c) {
+            return c.closeStatus() == null ? CloseCodes.INVALID_PAYLOAD : c.closeStatus().code();
+        }
+        // Vert.x' message aggregator refuses a fragmented message over max-message-size this way.
+        if (failure instanceof IllegalStateException && failure.getMessage() != null
+                && failure.getMessage().contains("max message size")) {
+            return CloseCodes.TOO_BIG;
+        }
+        return 0;
     }
 }

@@ -78,6 +78,11 @@ public final class WsClient implements AutoCloseable {
         }
     }
 
+    /** The subprotocol the server selected, empty when none. */
+    public String subprotocol() {
+        return socket.getSubprotocol();
+    }
+
     public JsonNode welcome() {
         return welcome;
     }
