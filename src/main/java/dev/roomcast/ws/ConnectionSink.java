@@ -93,6 +93,14 @@ final class ConnectionSink implements FrameSink {
                 });
     }
 
+    /** The transport already sent a close frame with this code (a protocol violation): stop writing. */
+    void closedByTransport(int code) {
+        if (!closing) {
+            closing = true;
+            observer.closing(code);
+        }
+    }
+
     @Override
     public boolean isOpen() {
         return !closing && connection.isOpen();

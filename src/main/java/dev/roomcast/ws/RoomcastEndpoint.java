@@ -24,6 +24,7 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import org.jboss.logging.Logger;
 
 /**
@@ -63,9 +64,9 @@ public class RoomcastEndpoint {
         var limits = config.limits();
         Transport transport = connection.userData().get(Transport.KEY);
         transport = transport == null ? Transport.NONE : transport;
-        transport.validateUtf8();
         var sink = new ConnectionSink(connection, limits.outboundMaxBytes(), limits.outboundMaxFrames(), sinkObserver,
                 transport, limits.closeTimeout());
+        transport.guard(sink::closedByTransport);
         Session session = new Session(connection.id(), identity.user(), sink, identity.permissions(),
                 new RateLimiter(limits.rate(), limits.burst()), limits.outboundMaxFrames());
         connection.userData().put(SESSION, session);
@@ -119,17 +120,17 @@ public class RoomcastEndpoint {
             return; // a write racing the client's close: nothing to tell anyone
         }
         Session session = connection.userData().get(SESSION);
+        if (failure instanceof HttpClosedException) {
+            LOG.debugf("connection %s dropped by the client", connection.id());
+            return;
+        }
         int transportClose = transportCloseCode(failure);
         if (transportClose != 0) {
-            // The client broke the WebSocket rules (invalid UTF-8, a message over the transport limit):
-            // documented close codes, not bugs.
+            // The client broke the WebSocket rules (a fragmented message over the transport limit; framing
+            // violations are answered by Transport before they get here): documented close codes, not bugs.
             LOG.debugf("closing connection %s with %d: %s", connection.id(), transportClose, failure.getMessage());
             if (session != null) {
-                session.close(transportClose, switch (transportClose) {
-                    case CloseCodes.TOO_BIG -> "message too big";
-                    case CloseCodes.INVALID_PAYLOAD -> "invalid UTF-8";
-                    default -> "protocol error";
-                });
+                session.close(transportClose, Transport.reason(transportClose));
             }
             return;
         }

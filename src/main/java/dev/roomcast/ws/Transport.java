@@ -1,19 +1,31 @@
 package dev.roomcast.ws;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.util.ReferenceCountUtil;
 import io.quarkus.websockets.next.UserData;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 /**
  * The TCP connection under a WebSocket, captured at the upgrade, for the two things the WebSocket API
  * does not offer:
  * <ul>
  * <li>UTF-8 validation of text frames, which RFC 6455 requires (close 1007) but Vert.x does not do
- * (it decodes invalid bytes to U+FFFD): Netty's own {@link Utf8FrameValidator} is added to the pipeline;</li>
+ * (it decodes invalid bytes to U+FFFD): Netty's own {@link Utf8FrameValidator} is added to the pipeline,
+ * and {@link ProtocolViolations} answers it and the decoder's refusals (a frame over the maximum frame
+ * size: 1009) with a close frame instead of a silent disconnect;</li>
  * <li>{@link #abort()}: dropping a connection whose close handshake cannot complete because the client
  * does not read (its close frame sits behind a full socket buffer forever otherwise, and with it the
  * queued frames).</li>
@@ -43,8 +55,11 @@ public final class Transport {
         return NONE;
     }
 
-    /** Call once the WebSocket is open: text frames with invalid UTF-8 then close the connection with 1007. */
-    void validateUtf8() {
+    /**
+     * Call once the WebSocket is open: text frames with invalid UTF-8 then close the connection with 1007,
+     * frames over the maximum frame size with 1009; {@code onViolation} is told the code.
+     */
+    void guard(IntConsumer onViolation) {
         if (channel == null) {
             return;
         }
@@ -52,9 +67,10 @@ public final class Transport {
             ChannelPipeline pipeline = channel.pipeline();
             String last = pipeline.lastContext() == null ? null : pipeline.lastContext().name();
             if (last != null && pipeline.get(Utf8FrameValidator.class) == null) {
-                // Before Vert.x' own handler, after the WebSocket codec: it sees decoded frames and its
+                // Before Vert.x' own handler, after the WebSocket codec: they see decoded frames and their
                 // close frame goes out through the encoder.
-                pipeline.addBefore(last, "roomcast-utf8", new Utf8FrameValidator(true));
+                pipeline.addBefore(last, "roomcast-utf8", new Utf8FrameValidator(false));
+                pipeline.addBefore(last, "roomcast-violations", new ProtocolViolations(onViolation));
             }
         } catch (RuntimeException e) {
             warnOnce("cannot add UTF-8 validation: " + e);
@@ -66,6 +82,65 @@ public final class Transport {
         if (channel != null && channel.isOpen()) {
             channel.close();
         }
+    }
+
+    /**
+     * Answers a broken WebSocket rule with the close frame RFC 6455 asks for. Vert.x configures Netty's
+     * decoder not to, and on the exception drops the TCP connection at once: the client sees 1006, or a
+     * reset that loses the close frame when part of its message is still unread. Here the exception stops:
+     * the close frame is sent (1009 for a frame over the maximum frame size, 1007 for invalid UTF-8, 1002
+     * otherwise), every later frame is discarded, and the connection is closed when the client answers or
+     * closes, or after {@link #LINGER}.
+     */
+    static final class ProtocolViolations extends ChannelInboundHandlerAdapter {
+        static final Duration LINGER = Duration.ofSeconds(2);
+        private final IntConsumer onViolation;
+        private boolean answered;
+
+        ProtocolViolations(IntConsumer onViolation) {
+            this.onViolation = onViolation;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!answered) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            boolean closeFrame = msg instanceof CloseWebSocketFrame;
+            ReferenceCountUtil.release(msg);
+            if (closeFrame) {
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!(cause instanceof CorruptedWebSocketFrameException c)) {
+                ctx.fireExceptionCaught(cause);
+                return;
+            }
+            if (answered) {
+                return;
+            }
+            answered = true;
+            WebSocketCloseStatus status = c.closeStatus() == null ? WebSocketCloseStatus.PROTOCOL_ERROR : c.closeStatus();
+            onViolation.accept(status.code());
+            if (ctx.channel().isActive()) {
+                ctx.writeAndFlush(new CloseWebSocketFrame(status.code(), reason(status.code())));
+                ctx.executor().schedule(() -> {
+                    ctx.close();
+                }, LINGER.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    static String reason(int code) {
+        return switch (code) {
+            case 1009 -> "message too big";
+            case 1007 -> "invalid UTF-8";
+            default -> "protocol error";
+        };
     }
 
     private static void warnOnce(String why) {
