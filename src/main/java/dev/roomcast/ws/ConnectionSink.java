@@ -8,6 +8,7 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,6 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * connection is dropped, and the queue with it.
  */
 final class ConnectionSink implements FrameSink {
+
+    private static final Logger LOG = Logger.getLogger(ConnectionSink.class);
 
     private final WebSocketConnection connection;
     /** The raw socket for pre-encoded writes; null → {@code sendText}. */
@@ -81,16 +84,20 @@ final class ConnectionSink implements FrameSink {
         }
         closing = true;
         observer.closing(code);
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf("closing %s with %d (%s), %d frames / %d bytes queued", connection.id(), code, reason,
+                    queuedFrames.get(), queuedBytes.get());
+        }
         // Completes once the close frame is written; from then on Vert.x closes the TCP connection itself
         // if the client does not answer.
         connection.close(new CloseReason(code, reason))
                 .ifNoItem().after(closeTimeout).recoverWithItem(() -> {
+                    LOG.debugf("close of %s not sent after %s: dropping the connection", connection.id(), closeTimeout);
                     transport.abort();
                     return null;
                 })
                 .subscribe().with(x -> {
-                }, e -> {
-                });
+                }, e -> LOG.debugf("close of %s failed: %s", connection.id(), e));
     }
 
     /** The transport already sent a close frame with this code (a protocol violation): stop writing. */

@@ -121,7 +121,7 @@ public class RoomcastEndpoint {
         }
         Session session = connection.userData().get(SESSION);
         if (failure instanceof HttpClosedException) {
-            LOG.debugf("connection %s dropped by the client", connection.id());
+            LOG.debugf("connection %s closed underneath", connection.id());
             return;
         }
         int transportClose = transportCloseCode(failure);

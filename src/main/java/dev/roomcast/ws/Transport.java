@@ -3,6 +3,7 @@ package dev.roomcast.ws;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -77,10 +78,19 @@ public final class Transport {
         }
     }
 
-    /** Closes the TCP connection at once, dropping whatever is still queued for it. */
+    /** Closes the TCP connection at once (a reset), dropping whatever is still queued for it. */
     void abort() {
         if (channel != null && channel.isOpen()) {
-            channel.close();
+            // A reset, not a FIN: the kernel would otherwise keep trying to deliver the unread data.
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            // Closed from a handler in front of Vert.x': a channel.close() would reach Vert.x, which turns
+            // it into a WebSocket close handshake with a 10 s timeout, the very thing that is stuck.
+            ChannelHandlerContext ctx = channel.pipeline().context(ProtocolViolations.class);
+            if (ctx != null) {
+                ctx.close();
+            } else {
+                channel.close();
+            }
         }
     }
 

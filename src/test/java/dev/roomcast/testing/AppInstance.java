@@ -176,6 +176,12 @@ public final class AppInstance implements AutoCloseable {
             return this;
         }
 
+        /** Leaves a key to the application's own configuration, e.g. the default {@code roomcast.auth.mode=none}. */
+        public Builder unset(String key) {
+            config.remove(key);
+            return this;
+        }
+
         public Builder config(Map<String, String> values) {
             config.putAll(values);
             return this;

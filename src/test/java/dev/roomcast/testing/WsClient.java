@@ -130,6 +130,10 @@ public final class WsClient implements AutoCloseable {
                     return f;
                 }
             }
+            if (closed.isDone()) {
+                throw new AssertionError("connection closed (" + closed.getNow(-1) + ") without a matching frame; received: "
+                        + frames);
+            }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new AssertionError("no matching frame within " + timeout + "; received: " + frames);
@@ -173,6 +177,13 @@ public final class WsClient implements AutoCloseable {
     public boolean isClosed() {
         return closed.isDone();
     }
+
+    /** {@link System#nanoTime()} when the connection closed; 0 while it is open. */
+    public long closedAtNanos() {
+        return closedAt;
+    }
+
+    private volatile long closedAt;
 
     /** Stops reading: the server's frames pile up in the TCP buffers (slow consumer). */
     public void stopReading() {
@@ -222,6 +233,7 @@ public final class WsClient implements AutoCloseable {
 
             @Override
             public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+                closedAt = System.nanoTime();
                 closed.complete(statusCode);
                 synchronized (WsClient.this) {
                     WsClient.this.notifyAll();
@@ -231,7 +243,11 @@ public final class WsClient implements AutoCloseable {
 
             @Override
             public void onError(WebSocket ws, Throwable error) {
+                closedAt = System.nanoTime();
                 closed.complete(1006);
+                synchronized (WsClient.this) {
+                    WsClient.this.notifyAll();
+                }
             }
         };
     }
