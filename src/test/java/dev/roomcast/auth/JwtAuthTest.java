@@ -64,6 +64,7 @@ class JwtAuthTest {
 
     @Test
     void upgradesWithoutAValidTokenAreRefusedWith401() {
+        double refusedBefore = SecuredEdgeTest.refused("unauthorized");
         Instant now = Instant.now();
         assertThat(status(null)).as("no token").isEqualTo(401);
         assertThat(WsClient.upgradeStatus(url("user=alice"), Map.of(), List.of())).as("?user= is ignored").isEqualTo(401);
@@ -78,6 +79,7 @@ class JwtAuthTest {
         String valid = Tokens.valid("alice");
         assertThat(status(valid.substring(0, valid.length() - 4) + "AAAA")).as("tampered signature").isEqualTo(401);
         assertThat(hub.connectionCount()).isZero();
+        assertThat(SecuredEdgeTest.refused("unauthorized") - refusedBefore).as("counted").isEqualTo(9);
     }
 
     @Test

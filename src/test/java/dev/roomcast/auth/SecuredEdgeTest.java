@@ -1,6 +1,7 @@
 package dev.roomcast.auth;
 
 import dev.roomcast.hub.Hub;
+import dev.roomcast.testing.MetricsScrape;
 import dev.roomcast.testing.Tokens;
 import dev.roomcast.testing.WsClient;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -82,6 +83,7 @@ class SecuredEdgeTest {
 
     @Test
     void browsersFromOtherOriginsAreRefusedWith403() {
+        double refusedBefore = refused("origin");
         Map<String, String> foreign = auth("alice");
         foreign.put("Origin", "https://evil.example");
         assertThat(WsClient.upgradeStatus(url(), foreign, List.of())).isEqualTo(403);
@@ -98,14 +100,17 @@ class SecuredEdgeTest {
         browser.join("o");
         assertThat(browser.user()).isEqualTo("alice");
         assertThat(server.user()).isEqualTo("backend");
+        assertThat(refused("origin") - refusedBefore).isEqualTo(2);
     }
 
     @Test
     void upgradesBeyondMaxConnectionsGet503AndTheNodeStaysUsable() {
+        double refusedBefore = refused("max_connections");
         for (int i = 0; i < SecuredProfile.MAX_CONNECTIONS; i++) {
             clients.add(WsClient.connect(url(), auth("u" + i), List.of()));
         }
         assertThat(WsClient.upgradeStatus(url(), auth("one-too-many"), List.of())).isEqualTo(503);
+        assertThat(refused("max_connections") - refusedBefore).isEqualTo(1);
         assertThat(hub.connectionCount()).isEqualTo(SecuredProfile.MAX_CONNECTIONS);
         given().when().get("/q/health/ready").then().statusCode(200);
 
@@ -119,5 +124,10 @@ class SecuredEdgeTest {
         WsClient again = WsClient.connect(url(), auth("next"), List.of());
         clients.add(again);
         assertThat(again.user()).isEqualTo("next");
+    }
+
+    static double refused(String reason) {
+        return MetricsScrape.of(given().when().get("/q/metrics").then().statusCode(200).extract().asString())
+                .value("roomcast_upgrades_refused_total", Map.of("reason", reason));
     }
 }

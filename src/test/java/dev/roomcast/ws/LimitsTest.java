@@ -3,6 +3,7 @@ package dev.roomcast.ws;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roomcast.hub.Hub;
+import dev.roomcast.testing.MetricsScrape;
 import dev.roomcast.testing.RawWsClient;
 import dev.roomcast.testing.WsClient;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,6 +71,7 @@ class LimitsTest {
 
     @Test
     void framesOverTheSizeLimitGetTooLargeAndOverTheTransportLimitClose1009() {
+        MetricsScrape before = metrics();
         WsClient c = connect("big");
         c.join("big");
         // Exactly the limit is accepted; one byte more is not; the limit counts UTF-8 bytes.
@@ -99,10 +102,15 @@ class LimitsTest {
         // The first connection was not affected.
         c.request("{\"type\":\"publish\",\"room\":\"big\",\"data\":\"still here\"}");
         assertThat(c.awaitType("message").path("data").asText()).isEqualTo("still here");
+
+        MetricsScrape after = metrics();
+        assertThat(delta(before, after, "roomcast_errors_total", Map.of("code", "too_large"))).isEqualTo(3);
+        assertThat(delta(before, after, "roomcast_server_closes_total", Map.of("code", "1009"))).isEqualTo(2);
     }
 
     @Test
     void joiningMoreThanMaxRoomsGetsTooManyRoomsAndJoinsNothing() {
+        MetricsScrape before = metrics();
         WsClient c = connect("collector");
         for (int i = 0; i < MAX_ROOMS; i++) {
             c.join("r" + i);
@@ -115,10 +123,12 @@ class LimitsTest {
         c.request("{\"type\":\"leave\",\"room\":\"r0\"}");
         c.join("one-more");
         assertThat(hub.localMembers("one-more")).isEqualTo(1);
+        assertThat(delta(before, metrics(), "roomcast_errors_total", Map.of("code", "too_many_rooms"))).isEqualTo(1);
     }
 
     @Test
     void floodingGetsRateLimitedThenClosedWith1008() {
+        MetricsScrape before = metrics();
         RawWsClient flood = raw("flood");
         WsClient bystander = connect("bystander");
         bystander.join("calm");
@@ -160,10 +170,16 @@ class LimitsTest {
         // Other connections never noticed.
         bystander.request("{\"type\":\"publish\",\"room\":\"calm\",\"data\":1}");
         assertThat(bystander.awaitType("message").path("room").asText()).isEqualTo("calm");
+
+        MetricsScrape after = metrics();
+        assertThat(delta(before, after, "roomcast_errors_total", Map.of("code", "rate_limited"))).isEqualTo(BURST);
+        assertThat(delta(before, after, "roomcast_rate_limit_closes_total", Map.of())).isEqualTo(1);
+        assertThat(delta(before, after, "roomcast_server_closes_total", Map.of("code", "1008"))).isEqualTo(1);
     }
 
     @Test
     void invalidUtf8ClosesWith1007() {
+        MetricsScrape before = metrics();
         WsClient bystander = connect("bystander");
         for (byte[] bad : List.of(
                 new byte[] {'"', (byte) 0xC3, '"'},                              // truncated sequence
@@ -182,6 +198,7 @@ class LimitsTest {
         JsonNode pong = json(ok.readMessage(WsClient.TIMEOUT));
         assertThat(pong.path("type").asText()).isEqualTo("pong");
         assertThat(bystander.request("{\"type\":\"ping\"}").path("type").asText()).isEqualTo("pong");
+        assertThat(delta(before, metrics(), "roomcast_server_closes_total", Map.of("code", "1007"))).isEqualTo(4);
     }
 
     /** A publish frame of exactly {@code bytes} UTF-8 bytes with this id, the data string filled with {@code fill}. */
@@ -199,6 +216,14 @@ class LimitsTest {
         JsonNode reply = c.request(frame);
         assertThat(reply.path("type").asText()).isEqualTo("error");
         assertThat(reply.path("code").asText()).isEqualTo(code);
+    }
+
+    private static MetricsScrape metrics() {
+        return MetricsScrape.of(given().when().get("/q/metrics").then().statusCode(200).extract().asString());
+    }
+
+    private static double delta(MetricsScrape before, MetricsScrape after, String name, Map<String, String> labels) {
+        return after.value(name, labels) - before.value(name, labels);
     }
 
     private static JsonNode json(RawWsClient.Frame f) {
