@@ -51,6 +51,9 @@ public final class FrameDispatcher {
     /** Handles one text frame; the returned stage completes when the frame's reply is queued. */
     public CompletionStage<Void> handle(Session session, String text) {
         observer.frameIn(text.length());
+        if (!session.isOpen()) {
+            return DONE; // being closed (flooding, slow consumer, drain): frames still in flight are ignored
+        }
         if (!session.limiter().tryAcquire()) {
             if (session.limiter().strikes() > limits.closeAfterRefusedFrames()) {
                 // Still flooding long after being told: abuse, not a burst.
