@@ -26,6 +26,12 @@ public final class Session {
     private final RateLimiter limiter;
     /** Live frames of rooms being joined, held back until the ack and the replayed history are out. */
     private final Map<String, List<OutboundFrame>> held = new HashMap<>();
+    /**
+     * Rooms just recovered: the last offset the replay sent. A live frame up to it is a duplicate — it was
+     * stored before the history was read but its pub/sub delivery lagged behind, or it raced the release.
+     * Dropped at the first newer live frame (pub/sub delivers a room in offset order).
+     */
+    private final Map<String, String> replayedUpTo = new ConcurrentHashMap<>();
     private volatile boolean holding;
     private final int maxHeld;
 
@@ -78,6 +84,7 @@ public final class Session {
 
     boolean removeRoom(String room) {
         quietRooms.remove(room);
+        replayedUpTo.remove(room);
         return rooms.remove(room);
     }
 
@@ -96,6 +103,9 @@ public final class Session {
      * the replay already covered the rest — and resumes live delivery, without a gap or a duplicate.
      */
     public synchronized void release(String room, String after) {
+        if (after != null) {
+            replayedUpTo.put(room, after);
+        }
         List<OutboundFrame> frames = held.remove(room);
         holding = !held.isEmpty();
         if (frames == null) {
@@ -111,6 +121,7 @@ public final class Session {
     /** Stops holding {@code room} and drops what was held: the join did not happen. */
     public synchronized void discard(String room) {
         held.remove(room);
+        replayedUpTo.remove(room);
         holding = !held.isEmpty();
     }
 
@@ -119,7 +130,22 @@ public final class Session {
         if (holding && frame.room() != null && hold(frame)) {
             return;
         }
+        if (!replayedUpTo.isEmpty() && frame.room() != null && alreadyReplayed(frame)) {
+            return;
+        }
         write(frame);
+    }
+
+    private boolean alreadyReplayed(OutboundFrame frame) {
+        String upTo = replayedUpTo.get(frame.room());
+        if (upTo == null || frame.offset() == null) {
+            return false;
+        }
+        if (Offsets.compare(frame.offset(), upTo) <= 0) {
+            return true;
+        }
+        replayedUpTo.remove(frame.room(), upTo);
+        return false;
     }
 
     /** Sends a replayed history frame of a room being joined, ahead of the live frames held back. */

@@ -98,9 +98,11 @@ class DrainIT {
 
             // The clients recover on the other node with since/epoch.
             List<WsClient> reconnected = new ArrayList<>();
+            Map<String, String> sinceOf = new java.util.HashMap<>();
             for (WsClient v : victims) {
                 List<JsonNode> got = v.pending("message");
                 String since = got.isEmpty() ? null : got.get(got.size() - 1).path("offset").asText();
+                sinceOf.put(v.user(), since);
                 WsClient again = WsClient.connect(b.wsUrl("user=" + v.user()));
                 String sinceJson = since == null ? "" : ",\"since\":\"" + since + "\",\"epoch\":\"" + epoch + "\"";
                 JsonNode ack = again.request("{\"type\":\"join\",\"room\":\"doc\"" + sinceJson + "}");
@@ -114,9 +116,18 @@ class DrainIT {
             for (int i = 0; i < CLIENTS; i++) {
                 WsClient before = victims.get(i), after = reconnected.get(i);
                 await().atMost(Duration.ofSeconds(10)).until(() -> Received.in(after, "doc").seqs().contains(-1));
-                List<Integer> all = new ArrayList<>(Received.in(before, "doc").seqs());
-                all.addAll(Received.in(after, "doc").seqs().stream().filter(n -> n >= 0).toList());
-                assertThat(all).as("no duplicate across the drain for %s", after.user()).doesNotHaveDuplicates();
+                List<Integer> beforeClose = Received.in(before, "doc").seqs();
+                List<Integer> afterReconnect = Received.in(after, "doc").seqs().stream().filter(n -> n >= 0).toList();
+                List<Integer> all = new ArrayList<>(beforeClose);
+                all.addAll(afterReconnect);
+                assertThat(beforeClose).as("duplicates before the close for %s", after.user()).doesNotHaveDuplicates();
+                assertThat(afterReconnect).as("duplicates after the reconnect of %s (since %s): %s", after.user(),
+                        sinceOf.get(after.user()), duplicateFrames(after)).doesNotHaveDuplicates();
+                assertThat(all).as("no duplicate across the drain for %s: %d before the close (last %s, offset %s), "
+                                + "then %s", after.user(), beforeClose.size(),
+                        beforeClose.isEmpty() ? null : beforeClose.get(beforeClose.size() - 1), sinceOf.get(after.user()),
+                        afterReconnect.subList(0, Math.min(5, afterReconnect.size())))
+                        .doesNotHaveDuplicates();
                 assertThat(all.stream().filter(n -> n < 100_000).toList()).as("order of b's messages").isSorted();
                 assertThat(all.stream().filter(n -> n >= 100_000).toList()).as("order of a's messages").isSorted();
                 assertThat(new TreeSet<>(all)).as("acknowledged messages received by %s", after.user())
@@ -151,5 +162,13 @@ class DrainIT {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /** The message frames whose data appears more than once, as received (diagnostics). */
+    private static List<String> duplicateFrames(WsClient c) {
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        List<JsonNode> messages = c.pending("message");
+        messages.forEach(m -> counts.merge(m.path("data").toString(), 1, Integer::sum));
+        return messages.stream().filter(m -> counts.get(m.path("data").toString()) > 1).map(JsonNode::toString).toList();
     }
 }
