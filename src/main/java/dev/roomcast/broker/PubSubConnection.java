@@ -54,7 +54,7 @@ final class PubSubConnection {
         /** The connection is down: the node no longer receives what is published. */
         void down();
 
-        /** Reconnected and resubscribed; {@code after} completes when the owner filled the gap. */
+        /** Connected (again) and every wanted channel is confirmed subscribed. */
         void resubscribed(boolean firstConnect);
 
         /** The connection reached a different Redis server process than before (failover, restart). */
@@ -106,10 +106,6 @@ final class PubSubConnection {
         CompletableFuture<Void> done = new CompletableFuture<>();
         c.send(Request.cmd(Command.UNSUBSCRIBE).arg(channel)).onComplete(r -> done.complete(null));
         return done;
-    }
-
-    Set<String> wanted() {
-        return wanted;
     }
 
     private synchronized void enqueue(String channel, CompletableFuture<Void> f) {

@@ -309,18 +309,6 @@ public final class RedisBroker implements Broker {
         return pubsub.isUp() && recovering.get() == 0 && commandsUp;
     }
 
-    public boolean isSubscriberUp() {
-        return pubsub.isUp() && recovering.get() == 0;
-    }
-
-    public boolean isCommandConnectionUp() {
-        return commandsUp;
-    }
-
-    public int subscribedChannels() {
-        return pubsub.wanted().size();
-    }
-
     @Override
     public String name() {
         return "redis";

@@ -66,11 +66,6 @@ public final class RedisKeys {
         return prefix + ":nodes";
     }
 
-    /** Connections per user across the cluster (single-session mode): {@code rc:user:{user}:sessions}. */
-    public String userSessions(String user) {
-        return userChannelStart + user + "}:sessions";
-    }
-
     /** The room of a room channel, or null if {@code channel} is not one. */
     public String roomOf(String channel) {
         if (channel.startsWith(roomChannelStart) && channel.endsWith("}")) {

@@ -80,8 +80,4 @@ final class RoomCursor {
     synchronized String epoch() {
         return epoch;
     }
-
-    synchronized boolean isHeld() {
-        return held != null;
-    }
 }

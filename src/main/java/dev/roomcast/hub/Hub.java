@@ -164,16 +164,8 @@ public final class Hub implements BrokerListener {
         if (g == null) {
             return;
         }
-        int delivered = 0;
         boolean event = frame.kind() == OutboundFrame.Kind.PRESENCE_EVENT;
-        for (Session s : g.members) {
-            if (event && !s.wantsPresenceEvents(room)) {
-                continue;
-            }
-            s.send(frame);
-            delivered++;
-        }
-        observer.delivered(room, frame, delivered);
+        observer.delivered(room, frame, fanOut(g, frame, event ? room : null));
     }
 
     @Override
@@ -182,12 +174,26 @@ public final class Hub implements BrokerListener {
         if (g == null) {
             return;
         }
+        observer.delivered(null, frame, fanOut(g, frame, null));
+    }
+
+    /**
+     * Writes the frame to every member of the group.
+     *
+     * @param eventRoom for presence events, the room whose opted-out members ({@code presence:false}) are
+     *                  skipped; null for everything else
+     * @return how many members it was written to
+     */
+    private static int fanOut(Group g, OutboundFrame frame, String eventRoom) {
         int delivered = 0;
         for (Session s : g.members) {
+            if (eventRoom != null && !s.wantsPresenceEvents(eventRoom)) {
+                continue;
+            }
             s.send(frame);
             delivered++;
         }
-        observer.delivered(null, frame, delivered);
+        return delivered;
     }
 
     // --- introspection -------------------------------------------------------------------------
