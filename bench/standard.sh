@@ -24,7 +24,9 @@ DURATION=${DURATION:-30s}
 WARMUP=${WARMUP:-5s}
 PAYLOAD=${PAYLOAD:-100}
 CONNECT_RATE=${CONNECT_RATE:-2000}
-BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms256m -Xmx1g}
+# The generator shares the cores with what it measures: a fixed, pre-touched heap (no page faults while measuring)
+# and the serial collector (no concurrent refinement or marking threads; young collections of a small live set).
+BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms1g -Xmx1g -Xmn512m -XX:+UseSerialGC -XX:+AlwaysPreTouch}
 OUT=${OUT:-}
 
 trap rc_cleanup EXIT
@@ -43,8 +45,7 @@ common=(--mode "$MODE" --urls "$URLS" --pids "$PIDS" --subscribers "$SUBS" --roo
 [ -n "$RC_REDIS_PID" ] && common+=(--redis-pid "$RC_REDIS_PID")
 status=0
 for rate in $RATES; do
-  out=${OUT:-$RC_WORK/result-$MODE-$rate.json}
-  [ "$(echo "$RATES" | wc -w)" -gt 1 ] && out="$RC_WORK/result-$MODE-$rate.json"
+  out="$RC_WORK/result-$MODE-$rate.json"
   args=("${common[@]}" --out "$out" --label "standard.sh instances=$INSTANCES redis=$REDIS")
   if [ "$MODE" = fanout ]; then
     args+=(--publishers "$PUBLISHERS" --rate "$rate" --payload-bytes "$PAYLOAD")
@@ -52,23 +53,30 @@ for rate in $RATES; do
   rc_log "bench: ${args[*]} $*"
   # shellcheck disable=SC2086
   java $BENCH_JAVA_OPTS -jar "$RC_BENCH_JAR" "${args[@]}" "$@" || status=$?
+  if [ -n "$OUT" ] && [ -f "$out" ]; then
+    if [ "$(echo "$RATES" | wc -w)" -gt 1 ]; then cp "$out" "${OUT%.json}-$rate.json"; else cp "$out" "$OUT"; fi
+  fi
   echo
 done
 
-if [ "$(echo "$RATES" | wc -w)" -gt 1 ] && command -v python3 >/dev/null; then
-  echo "saturation curve ($SUBS subscribers, $ROOMS rooms, $INSTANCES instances):"
-  python3 - "$RC_WORK" $RATES <<'PY'
+if [ "$MODE" = fanout ] && command -v python3 >/dev/null; then
+  echo "summary ($SUBS subscribers, $ROOMS rooms, $INSTANCES instances; CPU in µs per delivered message):"
+  python3 - "$RC_WORK" "$MODE" $RATES <<'PY'
 import json, sys
-work, rates = sys.argv[1], sys.argv[2:]
-print(f"{'rate/s':>8} {'delivered/s':>12} {'loss':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'max ms':>8} {'cpu us/msg':>10} {'machine %':>9}")
+work, mode, rates = sys.argv[1], sys.argv[2], sys.argv[3:]
+cols = ["rate/s", "delivered/s", "loss", "dups", "p50 ms", "p90 ms", "p99 ms", "max ms", "server us", "bench us",
+        "machine %", "other cpu-s", "setup s", "verdict"]
+print(" | ".join(cols))
 for r in rates:
     try:
-        j = json.load(open(f"{work}/result-fanout-{r}.json"))
+        j = json.load(open(f"{work}/result-{mode}-{r}.json"))
     except Exception as e:
-        print(f"{r:>8} (no result: {e})"); continue
-    d, l, s = j.get("delivery", {}), j.get("latency_ms", {}), j.get("server", {})
-    print(f"{r:>8} {d.get('delivered_per_s', '-'):>12} {d.get('loss', '-'):>8} {l.get('p50', '-'):>8} {l.get('p99', '-'):>8} "
-          f"{l.get('p99.9', '-'):>9} {l.get('max', '-'):>8} {s.get('cpu_us_per_delivery', '-'):>10} {s.get('machine_cpu_busy_pct', '-'):>9}")
+        print(f"{r} | (no result: {e})"); continue
+    d, l, s, st = j.get("delivery", {}), j.get("latency_ms", {}), j.get("server", {}), j.get("setup", {})
+    v = [r, d.get("delivered_per_s"), d.get("loss"), d.get("duplicates"), l.get("p50"), l.get("p90"), l.get("p99"),
+         l.get("max"), s.get("cpu_us_per_delivery"), s.get("bench_cpu_us_per_message"), s.get("machine_cpu_busy_pct"),
+         s.get("other_processes_cpu_s"), st.get("setup_s"), j.get("verdict")]
+    print(" | ".join("-" if x is None else str(x) for x in v))
 PY
 fi
 rc_cleanup   # stop the instances first, so that shutdown errors show up in the summary too

@@ -1,6 +1,5 @@
 package dev.roomcast.bench;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SynchronizedHistogram;
@@ -128,7 +127,8 @@ final class ChurnRun {
                 if (!(f.isText() || f.isContinuation()) || !f.isFinal()) {
                     return;
                 }
-                Buffer b = f.binaryData();
+                Frame b = new Frame(f.binaryData().length()); // churn: a few frames per cycle, allocation is fine
+                b.append(f.binaryData().getByteBuf());
                 int type = FrameScanner.type(b);
                 if (type == FrameScanner.ERROR) {
                     st.errors.merge(String.valueOf(FrameScanner.stringField(b, FrameScanner.CODE)), 1L, Long::sum);
@@ -190,6 +190,7 @@ final class ChurnRun {
         rep.section("scenario").put("warmup_s", o.warmupMs / 1000.0);
         rep.section("scenario").put("duration_s", o.durationMs / 1000.0);
         try (Pool pool = new Pool(o)) {
+            rep.section("scenario").put("client_transport", pool.transport());
             long start = System.nanoTime();
             long ms = start + TimeUnit.MILLISECONDS.toNanos(o.warmupMs);
             long me = ms + TimeUnit.MILLISECONDS.toNanos(o.durationMs);
@@ -238,7 +239,7 @@ final class ChurnRun {
             if (!pool.failureSamples.isEmpty()) {
                 c.put("failure_samples", new ArrayList<>(pool.failureSamples));
             }
-            FanoutRun.server(rep, o, a, b, 0, secs);
+            FanoutRun.server(rep, o, a, b, 0, secs, -1);
             Map<String, Object> s = rep.section("server");
             s.remove("cpu_us_per_delivery");
             Object cpu = s.get("cpu_s_total");

@@ -1,11 +1,12 @@
 package dev.roomcast.bench;
 
-import io.vertx.core.buffer.Buffer;
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.http.impl.WebSocketInternal;
 
+import java.util.Arrays;
 import java.util.BitSet;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One WebSocket connection (a subscriber or a publisher). All methods except construction run on the owning shard's
@@ -20,9 +21,10 @@ public final class Conn {
     final int[] rooms;
     final boolean[] acked;
     final BitSet[] seen;
+    /** highest sequence received per joined room, to detect deliveries out of publish order */
+    final int[] lastSeq;
     final Plan plan;
     final byte[][] roomNames;
-    final LongAdder measuredDelivered;
     final Pool pool;
 
     volatile WebSocket ws;
@@ -34,13 +36,14 @@ public final class Conn {
     String lastError;
     boolean gaveUp;
     int pendingAcks;
+    private int[] retries;
     boolean ready;
     volatile boolean closingByUs;
     volatile boolean closed;
-    private Buffer partial;
+    private Frame partial;
 
     Conn(Pool pool, int index, boolean publisher, String user, int url, Shard shard, int[] rooms, Plan plan,
-         byte[][] roomNames, LongAdder measuredDelivered) {
+         byte[][] roomNames) {
         this.pool = pool;
         this.index = index;
         this.publisher = publisher;
@@ -50,6 +53,8 @@ public final class Conn {
         this.rooms = rooms;
         this.acked = new boolean[rooms.length];
         this.seen = publisher ? null : new BitSet[rooms.length];
+        this.lastSeq = new int[rooms.length];
+        Arrays.fill(lastSeq, -1);
         if (seen != null) {
             for (int i = 0; i < rooms.length; i++) {
                 seen[i] = new BitSet();
@@ -57,12 +62,15 @@ public final class Conn {
         }
         this.plan = plan;
         this.roomNames = roomNames;
-        this.measuredDelivered = measuredDelivered;
     }
 
     void onOpen(WebSocket ws) {
         this.ws = ws;
-        ws.frameHandler(this::onFrame);
+        ws.frameHandler(this::onFrame); // frames Vert.x read before the tap was in place (or with --vertx-frames)
+        if (!pool.options.vertxFrames) {
+            ChannelHandlerContext vertxHandler = ((WebSocketInternal) ws).channelHandlerContext();
+            vertxHandler.pipeline().addBefore(vertxHandler.name(), "bench-frame-tap", new FrameTap(this, shard.frame));
+        }
         ws.exceptionHandler(t -> {
             // reported through the close handler / counters; keep going
         });
@@ -107,31 +115,64 @@ public final class Conn {
             return;
         }
         for (int j = 0; j < rooms.length; j++) {
-            ws.writeTextMessage("{\"type\":\"join\",\"room\":\"" + pool.options.room(rooms[j]) + "\",\"id\":\"" + (j + 1)
-                    + (pool.options.presenceEvents ? "\"}" : "\",\"presence\":false}"));
+            sendJoin(j);
         }
     }
 
+    private void sendJoin(int slot) {
+        ws.writeTextMessage("{\"type\":\"join\",\"room\":\"" + pool.options.room(rooms[slot]) + "\",\"id\":\"" + (slot + 1)
+                + (pool.options.presenceEvents ? "\"}" : "\",\"presence\":false}"));
+    }
+
+    /**
+     * A join refused with {@code unavailable} (the server shedding load) is sent again after an exponential backoff
+     * with jitter, as a real client would, while the join timeout allows; returns false when it gives up.
+     */
+    private boolean retryJoin(int slot) {
+        if (retries == null) {
+            retries = new int[rooms.length];
+        }
+        int n = retries[slot]++;
+        if (n >= pool.options.joinRetries) {
+            return false;
+        }
+        long backoffMs = Math.min(5_000, 100L << Math.min(n, 6));
+        backoffMs = backoffMs / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
+        long deadlineNs = openedNs + pool.options.joinTimeoutMs * 1_000_000L;
+        if (System.nanoTime() + backoffMs * 1_000_000L >= deadlineNs) {
+            return false;
+        }
+        shard.joinRetries++;
+        pool.vertx.setTimer(backoffMs, t -> {
+            if (!ready && !closed) {
+                sendJoin(slot);
+            }
+        });
+        return true;
+    }
+
+    /** The Vert.x path: frames that reached Vert.x's handler instead of {@link FrameTap}. */
     private void onFrame(WebSocketFrame f) {
         if (!(f.isText() || f.isBinary() || f.isContinuation())) {
             return;
         }
-        Buffer data = f.binaryData();
-        if (partial != null) {
-            partial.appendBuffer(data);
+        if (partial == null) {
+            partial = shard.frame;
+            partial.clear();
             if (!f.isFinal()) {
-                return;
+                partial = new Frame(f.binaryData().length() * 2);
             }
-            data = partial;
-            partial = null;
-        } else if (!f.isFinal()) {
-            partial = Buffer.buffer(data.length() * 2).appendBuffer(data);
-            return;
         }
-        onMessage(data);
+        partial.append(f.binaryData().getByteBuf());
+        if (f.isFinal()) {
+            Frame whole = partial;
+            partial = null;
+            onMessage(whole);
+        }
     }
 
-    void onMessage(Buffer b) {
+    void onMessage(Frame b) {
+        shard.frames++;
         switch (FrameScanner.type(b)) {
             case FrameScanner.MESSAGE -> {
                 if (publisher) {
@@ -152,8 +193,11 @@ public final class Conn {
             }
             case FrameScanner.ERROR -> {
                 lastError = FrameScanner.stringField(b, FrameScanner.CODE);
-                shard.error(lastError);
                 long id = FrameScanner.stringIntField(b, 0, FrameScanner.ID);
+                if ("unavailable".equals(lastError) && !ready && id >= 1 && id <= rooms.length && retryJoin((int) id - 1)) {
+                    return; // counted as a retry (join_retries), not as an error frame
+                }
+                shard.error(lastError);
                 if (id != FrameScanner.MISSING) {
                     onAck(id, false);
                 }
@@ -185,7 +229,7 @@ public final class Conn {
         }
     }
 
-    private void onRoomMessage(Buffer b) {
+    private void onRoomMessage(Frame b) {
         int d = FrameScanner.dataStart(b);
         if (d < 0) {
             shard.malformed++;
@@ -220,11 +264,15 @@ public final class Conn {
             return;
         }
         bs.set(seq);
+        if (seq < lastSeq[slot]) {
+            shard.outOfOrder++;
+        } else {
+            lastSeq[slot] = seq;
+        }
         if (plan.measured(room, seq)) {
             long lat = Clock.nowMicros() - t;
             shard.latency.recordValue(Math.max(0, lat));
-            shard.delivered++;
-            measuredDelivered.increment();
+            shard.progress.lazySet(++shard.delivered); // a plain store: read by the main thread for progress only
         } else {
             shard.unmeasured++;
         }

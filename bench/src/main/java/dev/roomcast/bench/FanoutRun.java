@@ -19,6 +19,7 @@ final class FanoutRun {
         Report rep = new Report();
         scenario(rep, o, plan);
         try (Pool pool = new Pool(o)) {
+            rep.section("scenario").put("client_transport", pool.transport());
             // --- subscribers
             List<Conn> subs = new ArrayList<>(o.subscribers);
             for (int i = 0; i < o.subscribers; i++) {
@@ -96,15 +97,17 @@ final class FanoutRun {
             long measureStart = start + TimeUnit.MILLISECONDS.toNanos(o.warmupMs);
             long measureEnd = measureStart + TimeUnit.MILLISECONDS.toNanos(o.durationMs);
             sleepUntil(measureStart, pool, pub, expected);
+            long framesA = pool.framesReceived();
             ProcStats.Sample a = new ProcStats.Sample(o.pids, o.redisPid);
             sleepUntil(measureEnd, pool, pub, expected);
             ProcStats.Sample b = new ProcStats.Sample(o.pids, o.redisPid);
+            long framesB = pool.framesReceived();
             pacer.join(TimeUnit.MILLISECONDS.toMillis(Math.max(1000, (hardStop - System.nanoTime()) / 1_000_000)));
 
             // --- drain: wait (bounded) for deliveries still in flight
             long drainStart = System.nanoTime();
             long drainDeadline = drainStart + TimeUnit.MILLISECONDS.toNanos(o.drainMs);
-            while (pool.measuredDelivered.sum() < expected && System.nanoTime() < drainDeadline) {
+            while (pool.measuredDelivered() < expected && System.nanoTime() < drainDeadline) {
                 LockSupport.parkNanos(5_000_000);
             }
             long drainMs = (System.nanoTime() - drainStart) / 1_000_000;
@@ -156,6 +159,7 @@ final class FanoutRun {
             d.put("subscribers_with_loss", subsWithLoss[0]);
             d.put("worst_room_loss", worstRoomLoss);
             d.put("duplicates", all.duplicates);
+            d.put("out_of_order", all.outOfOrder);
             d.put("unexpected", all.unexpected);
             d.put("in_unacknowledged_rooms", all.unacked);
             d.put("misrouted", all.misrouted);
@@ -168,6 +172,7 @@ final class FanoutRun {
             d.put("error_frames", all.errors);
             d.put("other_frames", all.otherTypes);
             rep.section("setup").put("connections_per_node", all.nodes);
+            rep.section("setup").put("join_retries", all.joinRetries);
             d.put("unexpected_closes", all.unexpectedCloses);
             if (!all.closes.isEmpty()) {
                 d.put("close_reasons", all.closes);
@@ -179,7 +184,7 @@ final class FanoutRun {
                 d.put("publisher_failure", pub.failure.toString());
             }
             rep.root.put("latency_ms", Report.millis(all.latency));
-            server(rep, o, a, b, all.delivered, seconds);
+            server(rep, o, a, b, all.delivered, seconds, framesB - framesA);
             List<String> problems = new ArrayList<>();
             if (subsReady < o.subscribers) {
                 problems.add((o.subscribers - subsReady) + " subscribers not joined");
@@ -189,6 +194,10 @@ final class FanoutRun {
             }
             if (all.duplicates > 0) {
                 problems.add(all.duplicates + " duplicates");
+            }
+            if (all.outOfOrder > 0 && plan.onePublisherPerRoom()) {
+                // with several publishers per room the server may interleave them: only one publisher fixes an order
+                problems.add(all.outOfOrder + " deliveries out of order");
             }
             if (all.unexpected + all.misrouted + all.malformed > 0) {
                 problems.add((all.unexpected + all.misrouted + all.malformed) + " unexpected/misrouted/malformed messages");
@@ -255,7 +264,9 @@ final class FanoutRun {
     }
 
     /** Server CPU over the measurement window (samples a..b) and RSS now. */
-    static void server(Report rep, Options o, ProcStats.Sample a, ProcStats.Sample b, long delivered, double seconds) {
+    /** {@code benchFrames}: messages the bench received between the samples (-1: not counted). */
+    static void server(Report rep, Options o, ProcStats.Sample a, ProcStats.Sample b, long delivered, double seconds,
+                       long benchFrames) {
         Map<String, Object> s = rep.section("server");
         double total = 0;
         boolean ok = !o.pids.isEmpty();
@@ -289,7 +300,16 @@ final class FanoutRun {
             s.put("redis_cpu_s", Report.round(ProcStats.cpuSeconds(b.redis - a.redis), 2));
         }
         if (a.self >= 0 && b.self >= 0) {
-            s.put("bench_cpu_s", Report.round(ProcStats.cpuSeconds(b.self - a.self), 2));
+            double bench = ProcStats.cpuSeconds(b.self - a.self);
+            s.put("bench_cpu_s", Report.round(bench, 2));
+            s.put("bench_user_sys_s", List.of(Report.round(ProcStats.cpuSeconds(b.selfUserSystem[0] - a.selfUserSystem[0]), 2),
+                    Report.round(ProcStats.cpuSeconds(b.selfUserSystem[1] - a.selfUserSystem[1]), 2)));
+            if (benchFrames >= 0) {
+                // the generator competes with the servers for the same cores: its cost per message received says
+                // how much of the machine it took away from them
+                s.put("bench_messages", benchFrames);
+                s.put("bench_cpu_us_per_message", benchFrames == 0 ? null : Report.round(bench * 1e6 / benchFrames, 3));
+            }
         }
         if (a.machine != null && b.machine != null && b.machine[1] > a.machine[1]) {
             s.put("machine_cpu_busy_pct", Report.round(100.0 * (b.machine[0] - a.machine[0]) / (b.machine[1] - a.machine[1]), 1));
@@ -319,7 +339,7 @@ final class FanoutRun {
                 return;
             }
             if (now >= nextLog) {
-                Bench.log("  published %d, measured deliveries %d of %d", pub.sent.get(), pool.measuredDelivered.sum(), expected);
+                Bench.log("  published %d, measured deliveries %d of %d", pub.sent.get(), pool.measuredDelivered(), expected);
                 nextLog += TimeUnit.SECONDS.toNanos(5);
             }
             LockSupport.parkNanos(Math.min(deadline - now, 100_000_000));

@@ -1,7 +1,5 @@
 package dev.roomcast.bench;
 
-import io.vertx.core.buffer.Buffer;
-
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -39,17 +37,17 @@ public final class FrameScanner {
     }
 
     /** The frame type, one of the constants above. */
-    public static int type(Buffer b) {
+    public static int type(Frame b) {
         int v = valueStart(b, 0, TYPE);
-        if (v < 0 || b.getByte(v) != '"') {
+        if (v < 0 || b.bytes[v] != '"') {
             return OTHER;
         }
         v++;
-        int len = b.length();
+        int len = b.length;
         if (v >= len) {
             return OTHER;
         }
-        switch (b.getByte(v)) {
+        switch (b.bytes[v]) {
             case 'm':
                 return matches(b, v, "message\"") ? MESSAGE : OTHER;
             case 'a':
@@ -66,12 +64,12 @@ public final class FrameScanner {
     }
 
     /** Position just after the first {@code "data"} key's colon, or -1. */
-    public static int dataStart(Buffer b) {
+    public static int dataStart(Frame b) {
         return valueStart(b, 0, DATA);
     }
 
     /** Reads the integer value of {@code key} (a {@link #key} byte array) found at or after {@code from}. */
-    public static long longField(Buffer b, int from, byte[] key) {
+    public static long longField(Frame b, int from, byte[] key) {
         int v = valueStart(b, from, key);
         if (v < 0) {
             return MISSING;
@@ -80,53 +78,53 @@ public final class FrameScanner {
     }
 
     /** Reads a string value that holds a decimal integer (e.g. our join ids), or MISSING. */
-    public static long stringIntField(Buffer b, int from, byte[] key) {
+    public static long stringIntField(Frame b, int from, byte[] key) {
         int v = valueStart(b, from, key);
-        if (v < 0 || b.getByte(v) != '"') {
+        if (v < 0 || b.bytes[v] != '"') {
             return MISSING;
         }
         return parseLong(b, v + 1);
     }
 
     /** A string value (allocates: for rare frames such as errors), or null. */
-    public static String stringField(Buffer b, byte[] key) {
+    public static String stringField(Frame b, byte[] key) {
         int v = valueStart(b, 0, key);
-        if (v < 0 || b.getByte(v) != '"') {
+        if (v < 0 || b.bytes[v] != '"') {
             return null;
         }
         int end = v + 1;
-        int len = b.length();
-        while (end < len && b.getByte(end) != '"') {
-            if (b.getByte(end) == '\\') {
+        int len = b.length;
+        while (end < len && b.bytes[end] != '"') {
+            if (b.bytes[end] == '\\') {
                 end++;
             }
             end++;
         }
-        return b.getString(v + 1, Math.min(end, len), "UTF-8");
+        return b.string(v + 1, Math.min(end, len));
     }
 
     /** Whether the string value of the first {@code "room"} key equals {@code expected} (quotes excluded). */
-    public static boolean roomEquals(Buffer b, byte[] expected) {
+    public static boolean roomEquals(Frame b, byte[] expected) {
         int v = valueStart(b, 0, ROOM);
-        if (v < 0 || b.getByte(v) != '"') {
+        if (v < 0 || b.bytes[v] != '"') {
             return false;
         }
         v++;
-        int len = b.length();
+        int len = b.length;
         if (v + expected.length >= len) {
             return false;
         }
         for (int i = 0; i < expected.length; i++) {
-            if (b.getByte(v + i) != expected[i]) {
+            if (b.bytes[v + i] != expected[i]) {
                 return false;
             }
         }
-        return b.getByte(v + expected.length) == '"';
+        return b.bytes[v + expected.length] == '"';
     }
 
     /** Index of the first byte of the value of {@code key} at or after {@code from}, or -1. */
-    static int valueStart(Buffer b, int from, byte[] key) {
-        int len = b.length();
+    static int valueStart(Frame b, int from, byte[] key) {
+        int len = b.length;
         int at = from;
         while (true) {
             int k = indexOf(b, at, key);
@@ -134,12 +132,12 @@ public final class FrameScanner {
                 return -1;
             }
             int i = k + key.length;
-            while (i < len && isWs(b.getByte(i))) {
+            while (i < len && isWs(b.bytes[i])) {
                 i++;
             }
-            if (i < len && b.getByte(i) == ':') {
+            if (i < len && b.bytes[i] == ':') {
                 i++;
-                while (i < len && isWs(b.getByte(i))) {
+                while (i < len && isWs(b.bytes[i])) {
                     i++;
                 }
                 return i < len ? i : -1;
@@ -148,16 +146,16 @@ public final class FrameScanner {
         }
     }
 
-    static int indexOf(Buffer b, int from, byte[] needle) {
-        int last = b.length() - needle.length;
+    static int indexOf(Frame b, int from, byte[] needle) {
+        int last = b.length - needle.length;
         byte first = needle[0];
         outer:
         for (int i = Math.max(0, from); i <= last; i++) {
-            if (b.getByte(i) != first) {
+            if (b.bytes[i] != first) {
                 continue;
             }
             for (int j = 1; j < needle.length; j++) {
-                if (b.getByte(i + j) != needle[j]) {
+                if (b.bytes[i + j] != needle[j]) {
                     continue outer;
                 }
             }
@@ -166,17 +164,17 @@ public final class FrameScanner {
         return -1;
     }
 
-    static long parseLong(Buffer b, int i) {
-        int len = b.length();
+    static long parseLong(Frame b, int i) {
+        int len = b.length;
         boolean neg = false;
-        if (i < len && b.getByte(i) == '-') {
+        if (i < len && b.bytes[i] == '-') {
             neg = true;
             i++;
         }
         long n = 0;
         int digits = 0;
         while (i < len) {
-            byte c = b.getByte(i);
+            byte c = b.bytes[i];
             if (c < '0' || c > '9') {
                 break;
             }
@@ -190,12 +188,12 @@ public final class FrameScanner {
         return neg ? -n : n;
     }
 
-    private static boolean matches(Buffer b, int at, String s) {
-        if (at + s.length() > b.length()) {
+    private static boolean matches(Frame b, int at, String s) {
+        if (at + s.length() > b.length) {
             return false;
         }
         for (int i = 0; i < s.length(); i++) {
-            if (b.getByte(at + i) != s.charAt(i)) {
+            if (b.bytes[at + i] != s.charAt(i)) {
                 return false;
             }
         }

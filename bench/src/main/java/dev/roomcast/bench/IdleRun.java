@@ -24,6 +24,7 @@ final class IdleRun {
             heapBefore[i] = o.heap ? ServerProbe.heapAfterGc(o.pids.get(i), o.urls.get(i)) : -1;
         }
         try (Pool pool = new Pool(o)) {
+            rep.section("scenario").put("client_transport", pool.transport());
             List<Conn> subs = new ArrayList<>(o.subscribers);
             int[] perUrl = new int[o.urls.size()];
             for (int i = 0; i < o.subscribers; i++) {
@@ -49,7 +50,7 @@ final class IdleRun {
             if (!pool.failureSamples.isEmpty()) {
                 setup.put("failure_samples", new ArrayList<>(pool.failureSamples));
             }
-            FanoutRun.server(rep, o, a, b, 0, Math.max(1e-9, setupNs / 1e9));
+            FanoutRun.server(rep, o, a, b, 0, Math.max(1e-9, setupNs / 1e9), -1);
             rep.section("server").remove("cpu_us_per_delivery");
             Bench.log("%d connections ready in %.2fs; holding %ds ...", pool.readyCount.get(), setupNs / 1e9, o.holdMs / 1000);
             long holdEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(o.holdMs);

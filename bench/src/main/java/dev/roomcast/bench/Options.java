@@ -27,9 +27,13 @@ public final class Options {
     public int payloadBytes = 100;
     public double connectRate = 2000;
     public int maxConnecting = 512;
+    public int maxJoining = 1000;
     public long connectTimeoutMs = 10_000;
     public long setupTimeoutMs = 120_000;
     public long joinTimeoutMs = 60_000;
+    public int joinRetries = 8;
+    public boolean nativeTransport = true;
+    public boolean vertxFrames;
     public int eventLoops = Runtime.getRuntime().availableProcessors();
     public List<Integer> pids = List.of();
     public int redisPid = 0;
@@ -55,11 +59,16 @@ public final class Options {
             "  --rooms-per-sub M       rooms each subscriber joins, M <= R (default 1)",
             "  --connect-rate N/s      connection-open rate limit (default 2000)",
             "  --max-connecting N      connection attempts in flight at most (default 512)",
+            "  --max-joining N         connections whose joins are not all answered yet, at most: paces the opens to the",
+            "                          rate the servers join at instead of queueing thousands of joins (default 1000, 0 = no limit)",
             "  --connect-timeout D     per-connection handshake timeout (default 10s)",
             "  --setup-timeout D       time allowed for all connects + joins (default 120s)",
             "  --join-timeout D        a connection whose joins are not all answered by then counts as failed (default 60s)",
+            "  --join-retries N        a join refused with 'unavailable' is retried N times, backoff 100ms doubling, jittered (default 8)",
             "  --no-presence-events    join with \"presence\":false: no joined/left events to the bench's connections",
             "  --join-after-welcome    send the joins only once the welcome frame arrived (default: right after the upgrade)",
+            "  --vertx-frames          receive through Vert.x's frame handler instead of a Netty handler in front of it (slower)",
+            "  --nio                   Java NIO instead of the native epoll transport (default: epoll when it loads)",
             "  --event-loops N         client event loops (default: number of CPUs)",
             "  --pids P1,P2            server PIDs (same order as --urls): CPU, RSS, heap",
             "  --redis-pid P           redis-server PID: its CPU is reported too (not in the per-message figure)",
@@ -119,7 +128,7 @@ public final class Options {
 
     private static boolean isFlag(String name) {
         return name.equals("help") || name.equals("no-heap") || name.equals("join-after-welcome")
-                || name.equals("no-presence-events");
+                || name.equals("no-presence-events") || name.equals("nio") || name.equals("vertx-frames");
     }
 
     private void set(String name, String v) {
@@ -138,9 +147,13 @@ public final class Options {
                 case "payload-bytes" -> payloadBytes = posInt(v, true);
                 case "connect-rate" -> connectRate = posDouble(v);
                 case "max-connecting" -> maxConnecting = posInt(v, false);
+                case "max-joining" -> maxJoining = posInt(v, true);
                 case "connect-timeout" -> connectTimeoutMs = duration(v);
                 case "setup-timeout" -> setupTimeoutMs = duration(v);
                 case "join-timeout" -> joinTimeoutMs = duration(v);
+                case "join-retries" -> joinRetries = posInt(v, true);
+                case "nio" -> nativeTransport = !Boolean.parseBoolean(v);
+                case "vertx-frames" -> vertxFrames = Boolean.parseBoolean(v);
                 case "event-loops" -> eventLoops = posInt(v, false);
                 case "pids" -> pids = parsePids(v);
                 case "redis-pid" -> redisPid = posInt(v, true);

@@ -67,6 +67,11 @@ public final class Plan {
         return java.util.Arrays.copyOf(tmp, n);
     }
 
+    /** Whether each room is published to by one connection only, so that its deliveries have one defined order. */
+    public boolean onePublisherPerRoom() {
+        return gcd(rooms, publishers) == publishers;
+    }
+
     public int roomOf(long k) {
         return (int) (k % rooms);
     }

@@ -18,7 +18,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -30,7 +29,6 @@ public final class Pool implements AutoCloseable {
     final Vertx vertx;
     final List<Shard> shards = new ArrayList<>();
     final WebSocketClient client;
-    final LongAdder measuredDelivered = new LongAdder();
     final byte[][] roomNames;
 
     /** Handshake time (connect call to upgrade done), µs. */
@@ -38,6 +36,8 @@ public final class Pool implements AutoCloseable {
     /** First join sent to last ack received, µs. */
     final Histogram joinTime = new SynchronizedHistogram(3);
     final AtomicInteger connecting = new AtomicInteger();
+    /** connections started whose joins are not all answered (or that failed) yet */
+    final AtomicInteger inSetup = new AtomicInteger();
     final AtomicInteger opened = new AtomicInteger();
     final AtomicInteger connectFailures = new AtomicInteger();
     final AtomicInteger readyCount = new AtomicInteger();
@@ -50,7 +50,7 @@ public final class Pool implements AutoCloseable {
         this.options = options;
         this.vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(options.eventLoops)
-                .setPreferNativeTransport(false)
+                .setPreferNativeTransport(options.nativeTransport)
                 .setBlockedThreadCheckInterval(10_000));
         for (int i = 0; i < options.eventLoops; i++) {
             // from a non-Vert.x thread each call makes a new context on the next event loop (round-robin)
@@ -67,6 +67,11 @@ public final class Pool implements AutoCloseable {
         for (int r = 0; r < options.rooms; r++) {
             roomNames[r] = options.room(r).getBytes(StandardCharsets.UTF_8);
         }
+    }
+
+    /** "epoll" when the native transport loaded, else "nio". */
+    String transport() {
+        return vertx.isNativeTransportEnabled() ? "epoll" : "nio";
     }
 
     WebSocketConnectOptions connectOptions(int url, String user) {
@@ -94,12 +99,13 @@ public final class Pool implements AutoCloseable {
 
     Conn newConn(int index, boolean publisher, String user, int url, int[] rooms, Plan plan) {
         Shard shard = shards.get(index % shards.size());
-        Conn c = new Conn(this, index, publisher, user, url, shard, rooms, plan, roomNames, measuredDelivered);
+        Conn c = new Conn(this, index, publisher, user, url, shard, rooms, plan, roomNames);
         return c;
     }
 
     /**
-     * Opens every connection at {@code --connect-rate}, at most {@code --max-connecting} handshakes in flight, and
+     * Opens every connection at {@code --connect-rate}, at most {@code --max-connecting} handshakes and
+     * {@code --max-joining} unfinished connect + join sequences in flight, and
      * waits until each one has joined all its rooms or failed, or the setup timeout passes. Returns the time taken
      * in nanoseconds.
      */
@@ -119,13 +125,15 @@ public final class Pool implements AutoCloseable {
                     sample("setup timeout: " + (conns.size() - i) + " connections never attempted");
                     return System.nanoTime() - start;
                 }
-                if (now >= due && connecting.get() < options.maxConnecting) {
+                if (now >= due && connecting.get() < options.maxConnecting
+                        && (options.maxJoining == 0 || inSetup.get() < options.maxJoining)) {
                     break;
                 }
                 LockSupport.parkNanos(Math.max(20_000, Math.min(due - now, 1_000_000)));
             }
             Conn c = conns.get(i);
             connecting.incrementAndGet();
+            inSetup.incrementAndGet();
             c.shard.ctx.runOnContext(v -> {
                 c.shard.conns.add(c);
                 c.connectStartNs = System.nanoTime();
@@ -137,6 +145,7 @@ public final class Pool implements AutoCloseable {
                         c.onOpen(ar.result());
                     } else {
                         connectFailures.incrementAndGet();
+                        inSetup.decrementAndGet();
                         sample("connect " + c.user + ": " + ar.cause());
                         latch.countDown();
                     }
@@ -177,6 +186,7 @@ public final class Pool implements AutoCloseable {
             joinFailures.incrementAndGet();
             sample("join " + c.user + (ok ? ": refused (" + c.lastError + ")" : ": not acknowledged (closed or timed out)"));
         }
+        inSetup.decrementAndGet();
         batch.countDown();
     }
 
@@ -184,6 +194,28 @@ public final class Pool implements AutoCloseable {
         if (failureSamples.size() < 20) {
             failureSamples.add(s);
         }
+    }
+
+    /** Measured deliveries so far (for progress and the drain wait; the report uses the shards' snapshots). */
+    long measuredDelivered() {
+        long n = 0;
+        for (Shard s : shards) {
+            n += s.progress.get();
+        }
+        return n;
+    }
+
+    /** WebSocket messages received so far over all shards (each read on its own thread). */
+    long framesReceived() {
+        List<Future<Long>> fs = new ArrayList<>();
+        for (Shard s : shards) {
+            fs.add(s.call(() -> s.frames));
+        }
+        long n = 0;
+        for (Future<Long> f : fs) {
+            n += await(f, 30_000);
+        }
+        return n;
     }
 
     List<Shard.Snapshot> snapshots() {

@@ -45,11 +45,25 @@ public final class ProcStats {
     }
 
     static long parseCpuTicks(String stat) {
+        long[] us = parseUserSystemTicks(stat);
+        return us[0] + us[1];
+    }
+
+    /** {utime, stime} of a process in ticks, or {-1, -1}. */
+    public static long[] userSystemTicks(String pid) {
+        try {
+            return parseUserSystemTicks(Files.readString(Path.of("/proc", pid, "stat")));
+        } catch (IOException | RuntimeException e) {
+            return new long[] {-1, -1};
+        }
+    }
+
+    static long[] parseUserSystemTicks(String stat) {
         // the command name (field 2) is in parentheses and may contain spaces: count fields after the last ')'
         String rest = stat.substring(stat.lastIndexOf(')') + 2);
         String[] f = rest.trim().split("\\s+");
         // rest starts at field 3 (state); utime = field 14 -> f[11], stime = field 15 -> f[12]
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
     }
 
     public static double cpuSeconds(long ticks) {
@@ -104,6 +118,8 @@ public final class ProcStats {
         final long nanos = System.nanoTime();
         final long[] ticks;
         final long self;
+        /** this process' {utime, stime} ticks: the load generator's own cost, split to tell syscalls from Java */
+        final long[] selfUserSystem;
         final long redis;
         final long[] machine;
 
@@ -112,7 +128,8 @@ public final class ProcStats {
             for (int i = 0; i < ticks.length; i++) {
                 ticks[i] = cpuTicks(pids.get(i).toString());
             }
-            self = cpuTicks("self");
+            selfUserSystem = userSystemTicks("self");
+            self = selfUserSystem[0] < 0 ? -1 : selfUserSystem[0] + selfUserSystem[1];
             redis = redisPid > 0 ? cpuTicks(Integer.toString(redisPid)) : -1;
             machine = machineTicks();
         }

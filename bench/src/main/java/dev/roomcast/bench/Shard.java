@@ -21,9 +21,15 @@ public final class Shard {
     final List<Conn> conns = new ArrayList<>();
 
     final Histogram latency = new Histogram(3);
+    /** reusable bytes of the message being handled: every connection of this shard runs on this one thread */
+    final Frame frame = new Frame(4096);
+    /** {@link #delivered} published for the main thread's progress and drain checks */
+    final java.util.concurrent.atomic.AtomicLong progress = new java.util.concurrent.atomic.AtomicLong();
+    long frames;             // every WebSocket message received on this shard: the unit of the bench's own CPU cost
     long delivered;          // unique measured deliveries to subscribers
     long unmeasured;         // unique deliveries of warm-up publishes
     long duplicates;         // a subscriber got the same (room, seq) again
+    long outOfOrder;         // a subscriber got a room's sequence after a later one
     long unexpected;         // message for a room the connection is not in, or not from this run
     long unacked;            // message for a room whose join got no ack (refused / timed out)
     long misrouted;          // "room" field disagrees with the publish's own room
@@ -32,6 +38,7 @@ public final class Shard {
     long welcomes;
     long otherFrames;
     long unexpectedCloses;
+    long joinRetries;        // joins sent again after an "unavailable" refusal
     final Map<String, Long> errors = new TreeMap<>();
     final Map<String, Long> closes = new TreeMap<>();
     /** Connections per server node, from the "node" field of the welcome frames. */
@@ -75,6 +82,7 @@ public final class Shard {
             s.delivered = delivered;
             s.unmeasured = unmeasured;
             s.duplicates = duplicates;
+            s.outOfOrder = outOfOrder;
             s.unexpected = unexpected;
             s.unacked = unacked;
             s.misrouted = misrouted;
@@ -83,6 +91,7 @@ public final class Shard {
             s.welcomes = welcomes;
             s.otherFrames = otherFrames;
             s.unexpectedCloses = unexpectedCloses;
+            s.joinRetries = joinRetries;
             s.errors = new TreeMap<>(errors);
             s.closes = new TreeMap<>(closes);
             s.nodes = new TreeMap<>(nodes);
@@ -93,8 +102,8 @@ public final class Shard {
 
     static final class Snapshot {
         Histogram latency;
-        long delivered, unmeasured, duplicates, unexpected, unacked, misrouted, malformed, pubEchoes, welcomes, otherFrames,
-                unexpectedCloses;
+        long delivered, unmeasured, duplicates, outOfOrder, unexpected, unacked, misrouted, malformed, pubEchoes, welcomes, otherFrames,
+                unexpectedCloses, joinRetries;
         Map<String, Long> errors, closes, nodes, otherTypes;
 
         void add(Snapshot o) {
@@ -102,6 +111,7 @@ public final class Shard {
             delivered += o.delivered;
             unmeasured += o.unmeasured;
             duplicates += o.duplicates;
+            outOfOrder += o.outOfOrder;
             unexpected += o.unexpected;
             unacked += o.unacked;
             misrouted += o.misrouted;
@@ -110,6 +120,7 @@ public final class Shard {
             welcomes += o.welcomes;
             otherFrames += o.otherFrames;
             unexpectedCloses += o.unexpectedCloses;
+            joinRetries += o.joinRetries;
             o.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
             o.closes.forEach((k, v) -> closes.merge(k, v, Long::sum));
             o.nodes.forEach((k, v) -> nodes.merge(k, v, Long::sum));

@@ -37,6 +37,11 @@ class EndToEndTest {
             assertEquals(0L, d.get("duplicates"));
             assertEquals(0L, d.get("unexpected"));
             assertEquals(0L, d.get("misrouted"));
+            // 4 publishers share 6 rooms (two per room): their interleaving is free, so no order is checked
+            assertEquals("clean", r.root.get("verdict"));
+            assertEquals("epoll", section(r, "scenario").get("client_transport"));
+            assertTrue((Long) section(r, "server").get("bench_messages") > 0);
+            assertTrue(section(r, "server").containsKey("bench_cpu_us_per_message"));
             assertTrue((Long) section(r, "latency_ms").get("count") == 9000L);
             assertTrue(section(r, "server").containsKey("cpu_us_per_delivery"));
             assertEquals(60, section(r, "setup").get("subscribers_ready"));
@@ -60,6 +65,36 @@ class EndToEndTest {
             assertEquals(loss, (Long) d.get("subscribers_with_loss") > 0 ? loss : -1);
             assertTrue((Long) d.get("duplicates") > 0);
             assertEquals(expected - loss, d.get("delivered"));
+        }
+    }
+
+    @Test
+    void reorderingIsDetected() throws Exception {
+        try (MockServer a = new MockServer()) {
+            a.reorderEvery = 10; // every 10th publish of a room arrives after the 11th
+            Options o = Options.parse("--urls", "ws://127.0.0.1:" + a.port() + "/ws", "--subscribers", "20",
+                    "--rooms", "4", "--publishers", "2", "--rate", "200", "--warmup", "0s", "--duration", "1s",
+                    "--drain", "1s");
+            Report r = FanoutRun.run(o);
+            Map<String, Object> d = section(r, "delivery");
+            assertTrue((Long) d.get("out_of_order") > 0, d.toString());
+            assertEquals(0L, d.get("duplicates"));
+            assertTrue(String.valueOf(r.root.get("verdict")).contains("out of order"), String.valueOf(r.root.get("verdict")));
+        }
+    }
+
+    @Test
+    void theVertxFramePathCountsTheSame() throws Exception {
+        try (MockServer a = new MockServer()) {
+            Options o = Options.parse("--urls", "ws://127.0.0.1:" + a.port() + "/ws", "--subscribers", "20",
+                    "--rooms", "4", "--publishers", "2", "--rate", "200", "--warmup", "0s", "--duration", "1s",
+                    "--drain", "2s", "--vertx-frames", "--nio");
+            Report r = FanoutRun.run(o);
+            Map<String, Object> d = section(r, "delivery");
+            assertEquals(d.get("expected"), d.get("delivered"));
+            assertEquals(0L, d.get("out_of_order"));
+            assertEquals("nio", section(r, "scenario").get("client_transport"));
+            assertEquals("clean", r.root.get("verdict"));
         }
     }
 

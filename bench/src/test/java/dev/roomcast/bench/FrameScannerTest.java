@@ -1,6 +1,5 @@
 package dev.roomcast.bench;
 
-import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -11,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FrameScannerTest {
 
-    static Buffer b(String s) {
-        return Buffer.buffer(s);
+    static Frame b(String s) {
+        return Frame.of(s);
     }
 
     @Test
@@ -34,7 +33,7 @@ class FrameScannerTest {
         // extra server fields before and after, a "t" at the top level that must not be taken for ours
         String msg = "{\"type\":\"message\",\"t\":9,\"room\":\"r3\",\"from\":\"pub-1\",\"offset\":\"17-0\",\"data\":" + data
                 + ",\"epoch\":\"e1\"}";
-        Buffer buf = b(msg);
+        Frame buf = b(msg);
         assertEquals(FrameScanner.MESSAGE, FrameScanner.type(buf));
         int d = FrameScanner.dataStart(buf);
         assertTrue(d > 0);
@@ -48,7 +47,7 @@ class FrameScannerTest {
 
     @Test
     void whitespaceTolerant() {
-        Buffer buf = b("{ \"type\": \"message\", \"room\": \"r10\", \"data\": { \"t\": 5, \"s\" :7, \"r\":10 } }");
+        Frame buf = b("{ \"type\": \"message\", \"room\": \"r10\", \"data\": { \"t\": 5, \"s\" :7, \"r\":10 } }");
         int d = FrameScanner.dataStart(buf);
         assertEquals(5, FrameScanner.longField(buf, d, FrameScanner.T));
         assertEquals(7, FrameScanner.longField(buf, d, FrameScanner.S));
@@ -57,9 +56,9 @@ class FrameScannerTest {
 
     @Test
     void ackIdAndErrorCode() {
-        Buffer ack = b("{\"type\":\"ack\",\"id\":\"12\",\"room\":\"r1\"}");
+        Frame ack = b("{\"type\":\"ack\",\"id\":\"12\",\"room\":\"r1\"}");
         assertEquals(12, FrameScanner.stringIntField(ack, 0, FrameScanner.ID));
-        Buffer err = b("{\"type\":\"error\",\"id\":\"2\",\"code\":\"rate_limited\",\"message\":\"slow \\\"down\\\"\"}");
+        Frame err = b("{\"type\":\"error\",\"id\":\"2\",\"code\":\"rate_limited\",\"message\":\"slow \\\"down\\\"\"}");
         assertEquals("rate_limited", FrameScanner.stringField(err, FrameScanner.CODE));
         assertEquals(2, FrameScanner.stringIntField(err, 0, FrameScanner.ID));
         assertEquals(FrameScanner.MISSING, FrameScanner.stringIntField(b("{\"type\":\"error\"}"), 0, FrameScanner.ID));
@@ -67,7 +66,7 @@ class FrameScannerTest {
 
     @Test
     void keyTextAsValueIsSkipped() {
-        Buffer buf = b("{\"from\":\"data\",\"data\":{\"t\":1,\"s\":2,\"r\":0}}");
+        Frame buf = b("{\"from\":\"data\",\"data\":{\"t\":1,\"s\":2,\"r\":0}}");
         int d = FrameScanner.dataStart(buf);
         assertEquals(1, FrameScanner.longField(buf, d, FrameScanner.T));
     }

@@ -21,6 +21,10 @@ final class MockServer implements AutoCloseable {
     volatile int dropEvery;
     /** Deliver every n-th delivery twice (0 = never), to check that duplicates are detected. */
     volatile int duplicateEvery;
+    /** Hold back every n-th publish of a room and deliver it after the next one (0 = never), to check order. */
+    volatile int reorderEvery;
+    private final Map<String, String> heldBack = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> publishes = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong deliveries = new java.util.concurrent.atomic.AtomicLong();
 
     MockServer() throws Exception {
@@ -46,15 +50,15 @@ final class MockServer implements AutoCloseable {
                 case "publish" -> {
                     String out = new JsonObject().put("type", "message").put("room", room).put("from", user)
                             .put("data", f.getValue("data")).put("offset", "1-0").encode();
-                    for (ServerWebSocket m : rooms.getOrDefault(room, Set.of())) {
-                        long n = deliveries.incrementAndGet();
-                        if (dropEvery > 0 && n % dropEvery == 0) {
-                            continue;
-                        }
-                        m.writeTextMessage(out);
-                        if (duplicateEvery > 0 && n % duplicateEvery == 0) {
-                            m.writeTextMessage(out);
-                        }
+                    long n = publishes.computeIfAbsent(room, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+                    if (reorderEvery > 0 && n % reorderEvery == 0) {
+                        heldBack.put(room, out);
+                        return;
+                    }
+                    deliver(room, out);
+                    String late = heldBack.remove(room);
+                    if (late != null) {
+                        deliver(room, late);
                     }
                 }
                 default -> ws.writeTextMessage(new JsonObject().put("type", "error").put("id", f.getString("id"))
@@ -62,6 +66,19 @@ final class MockServer implements AutoCloseable {
             }
         });
         ws.closeHandler(v -> rooms.values().forEach(s -> s.remove(ws)));
+    }
+
+    private void deliver(String room, String out) {
+        for (ServerWebSocket m : rooms.getOrDefault(room, Set.of())) {
+            long n = deliveries.incrementAndGet();
+            if (dropEvery > 0 && n % dropEvery == 0) {
+                continue;
+            }
+            m.writeTextMessage(out);
+            if (duplicateEvery > 0 && n % duplicateEvery == 0) {
+                m.writeTextMessage(out);
+            }
+        }
     }
 
     @Override

@@ -14,6 +14,7 @@ class ProcStatsTest {
     void parsesStatWithSpacesInCommand() {
         String stat = "4242 (java (main) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 567 0 0 20 0 40 0 5000 0 0";
         assertEquals(1234 + 567, ProcStats.parseCpuTicks(stat));
+        assertEquals(List.of(1234L, 567L), java.util.Arrays.stream(ProcStats.parseUserSystemTicks(stat)).boxed().toList());
     }
 
     @Test
