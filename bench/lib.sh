@@ -2,7 +2,7 @@
 # Everything started here listens on 127.0.0.1 only and is stopped by rc_cleanup (call it from a trap).
 
 RC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-RC_BENCH_JAR="$RC_ROOT/bench/target/roomcast-bench.jar"
+RC_BENCH_JAR=${BENCH_JAR:-$RC_ROOT/bench/target/roomcast-bench.jar}   # BENCH_JAR: another build of the tool, e.g. to compare
 RC_APP_JAR=${APP_JAR:-$RC_ROOT/target/quarkus-app/quarkus-run.jar}
 RC_WORK=${WORKDIR:-$(mktemp -d /tmp/roomcast-bench.XXXXXX)}
 mkdir -p "$RC_WORK"
@@ -37,7 +37,9 @@ rc_build() {
     rc_log "building the application (./mvnw -B -q package -DskipTests) ..."
     (cd "$RC_ROOT" && ./mvnw -B -q package -DskipTests)
   fi
-  if [ ! -f "$RC_BENCH_JAR" ] || [ -n "$(find "$RC_ROOT/bench/src/main" "$RC_ROOT/bench/pom.xml" -newer "$RC_BENCH_JAR" -type f 2>/dev/null | head -1)" ]; then
+  if [ -n "${BENCH_JAR:-}" ]; then
+    [ -f "$RC_BENCH_JAR" ] || { rc_log "BENCH_JAR $RC_BENCH_JAR not found"; return 1; }
+  elif [ ! -f "$RC_BENCH_JAR" ] || [ -n "$(find "$RC_ROOT/bench/src/main" "$RC_ROOT/bench/pom.xml" -newer "$RC_BENCH_JAR" -type f 2>/dev/null | head -1)" ]; then
     rc_log "building the bench (./mvnw -B -q -f bench/pom.xml package -DskipTests) ..."
     (cd "$RC_ROOT" && ./mvnw -B -q -f bench/pom.xml package -DskipTests) 2>&1 | grep -v '^\[WARNING\]' >&2 || true
     [ -f "$RC_BENCH_JAR" ] || { rc_log "bench build failed"; return 1; }

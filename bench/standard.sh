@@ -41,7 +41,8 @@ rc_wait_ready 120
 URLS=$(rc_ws_urls)
 PIDS=$(rc_app_pids_csv)
 common=(--mode "$MODE" --urls "$URLS" --pids "$PIDS" --subscribers "$SUBS" --rooms "$ROOMS"
-        --rooms-per-sub "$ROOMS_PER_SUB" --connect-rate "$CONNECT_RATE" --duration "$DURATION" --warmup "$WARMUP")
+        --rooms-per-sub "$ROOMS_PER_SUB" --connect-rate "$CONNECT_RATE" --duration "$DURATION" --warmup "$WARMUP"
+        --setup-timeout "${SETUP_TIMEOUT:-300s}")
 [ -n "$RC_REDIS_PID" ] && common+=(--redis-pid "$RC_REDIS_PID")
 status=0
 for rate in $RATES; do
