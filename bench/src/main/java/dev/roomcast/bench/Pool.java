@@ -48,10 +48,9 @@ public final class Pool implements AutoCloseable {
 
     Pool(Options options) {
         this.options = options;
-        this.vertx = Vertx.vertx(new VertxOptions()
+        this.vertx = LevelTriggeredEpoll.vertx(new VertxOptions()
                 .setEventLoopPoolSize(options.eventLoops)
-                .setPreferNativeTransport(options.nativeTransport)
-                .setBlockedThreadCheckInterval(10_000));
+                .setBlockedThreadCheckInterval(10_000), options.nativeTransport);
         for (int i = 0; i < options.eventLoops; i++) {
             // from a non-Vert.x thread each call makes a new context on the next event loop (round-robin)
             shards.add(new Shard(i, vertx.getOrCreateContext()));
@@ -69,7 +68,7 @@ public final class Pool implements AutoCloseable {
         }
     }
 
-    /** "epoll" when the native transport loaded, else "nio". */
+    /** "epoll" (level-triggered) when the native transport loaded, else "nio". */
     String transport() {
         return vertx.isNativeTransportEnabled() ? "epoll" : "nio";
     }
