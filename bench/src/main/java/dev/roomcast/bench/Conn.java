@@ -67,8 +67,10 @@ public final class Conn {
     void onOpen(WebSocket ws) {
         this.ws = ws;
         ws.frameHandler(this::onFrame); // frames Vert.x read before the tap was in place (or with --vertx-frames)
-        if (!pool.options.vertxFrames) {
-            ChannelHandlerContext vertxHandler = ((WebSocketInternal) ws).channelHandlerContext();
+        ChannelHandlerContext vertxHandler = ((WebSocketInternal) ws).channelHandlerContext();
+        // the tap runs on the channel's thread and uses the shard's state: only when that is this shard's thread
+        if (!pool.options.vertxFrames && vertxHandler.channel().eventLoop().inEventLoop()) {
+            shard.tapped++;
             vertxHandler.pipeline().addBefore(vertxHandler.name(), "bench-frame-tap", new FrameTap(this, shard.frame));
         }
         ws.exceptionHandler(t -> {

@@ -39,6 +39,7 @@ public final class Shard {
     long otherFrames;
     long unexpectedCloses;
     long joinRetries;        // joins sent again after an "unavailable" refusal
+    long tapped;             // connections whose data frames FrameTap takes off the Netty pipeline
     final Map<String, Long> errors = new TreeMap<>();
     final Map<String, Long> closes = new TreeMap<>();
     /** Connections per server node, from the "node" field of the welcome frames. */
@@ -92,6 +93,7 @@ public final class Shard {
             s.otherFrames = otherFrames;
             s.unexpectedCloses = unexpectedCloses;
             s.joinRetries = joinRetries;
+            s.tapped = tapped;
             s.errors = new TreeMap<>(errors);
             s.closes = new TreeMap<>(closes);
             s.nodes = new TreeMap<>(nodes);
@@ -103,7 +105,7 @@ public final class Shard {
     static final class Snapshot {
         Histogram latency;
         long delivered, unmeasured, duplicates, outOfOrder, unexpected, unacked, misrouted, malformed, pubEchoes, welcomes, otherFrames,
-                unexpectedCloses, joinRetries;
+                unexpectedCloses, joinRetries, tapped;
         Map<String, Long> errors, closes, nodes, otherTypes;
 
         void add(Snapshot o) {
@@ -121,6 +123,7 @@ public final class Shard {
             otherFrames += o.otherFrames;
             unexpectedCloses += o.unexpectedCloses;
             joinRetries += o.joinRetries;
+            tapped += o.tapped;
             o.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
             o.closes.forEach((k, v) -> closes.merge(k, v, Long::sum));
             o.nodes.forEach((k, v) -> nodes.merge(k, v, Long::sum));

@@ -40,6 +40,7 @@ class EndToEndTest {
             // 4 publishers share 6 rooms (two per room): their interleaving is free, so no order is checked
             assertEquals("clean", r.root.get("verdict"));
             assertEquals("epoll", section(r, "scenario").get("client_transport"));
+            assertEquals(64L, section(r, "scenario").get("frame_tap_connections")); // every subscriber and publisher
             assertTrue((Long) section(r, "server").get("bench_messages") > 0);
             assertTrue(section(r, "server").containsKey("bench_cpu_us_per_message"));
             assertTrue((Long) section(r, "latency_ms").get("count") == 9000L);
@@ -94,6 +95,7 @@ class EndToEndTest {
             assertEquals(d.get("expected"), d.get("delivered"));
             assertEquals(0L, d.get("out_of_order"));
             assertEquals("nio", section(r, "scenario").get("client_transport"));
+            assertEquals(0L, section(r, "scenario").get("frame_tap_connections"));
             assertEquals("clean", r.root.get("verdict"));
         }
     }
