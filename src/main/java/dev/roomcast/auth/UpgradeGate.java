@@ -2,6 +2,7 @@ package dev.roomcast.auth;
 
 import dev.roomcast.config.RoomcastConfig;
 import dev.roomcast.hub.Hub;
+import dev.roomcast.node.Admission;
 import dev.roomcast.node.NodeState;
 import dev.roomcast.ws.Transport;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
@@ -13,9 +14,11 @@ import org.jboss.logging.Logger;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Decides every WebSocket upgrade before a connection exists: draining or full node → 503,
+ * Decides every WebSocket upgrade before a connection exists: draining or full node → 503, broker not
+ * ready or too far behind ({@link Admission}) → 503 with Retry-After,
  * foreign Origin → 403, bad identity → 401/400. The identity is handed to the endpoint in user data.
  */
 @ApplicationScoped
@@ -30,9 +33,11 @@ public class UpgradeGate implements HttpUpgradeCheck {
     private final int maxConnections;
     private final List<String> allowedOrigins;
     private final UpgradeObserver observer;
+    private final Admission admission;
 
     public UpgradeGate(IdentityResolver identities, Hub hub, NodeState state, RoomcastConfig config,
-            UpgradeObserver observer) {
+            UpgradeObserver observer, Admission admission) {
+        this.admission = admission;
         this.identities = identities;
         this.hub = hub;
         this.state = state;
@@ -48,6 +53,13 @@ public class UpgradeGate implements HttpUpgradeCheck {
         }
         if (hub.connectionCount() >= maxConnections) {
             return reject(503, "max_connections");
+        }
+        String shed = admission.refuseUpgrade();
+        if (shed != null) {
+            observer.refused(shed);
+            // Spread the retries of a storm over a few seconds instead of bringing it back all at once.
+            String retryAfter = Integer.toString(ThreadLocalRandom.current().nextInt(1, 4));
+            return CheckResult.rejectUpgrade(503, Map.of("Retry-After", List.of(retryAfter)));
         }
         String origin = context.httpRequest().getHeader("Origin");
         if (origin != null && !originAllowed(origin)) {

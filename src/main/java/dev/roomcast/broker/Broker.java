@@ -44,6 +44,11 @@ public interface Broker {
     /** Whether the node currently receives what is published (subscriber connection up). */
     boolean isReady();
 
+    /** Commands sent to the broker and not answered yet (Redis: queued for a pooled connection or in flight). */
+    default int backlog() {
+        return 0;
+    }
+
     /** A short name for health output: "memory", "redis". */
     String name();
 

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -44,6 +45,9 @@ final class PubSubConnection {
     private final Set<String> wanted = ConcurrentHashMap.newKeySet();
     /** SUBSCRIBE calls waiting for Redis' confirmation, per channel, oldest first. Guarded by this. */
     private final Map<String, ArrayDeque<CompletableFuture<Void>>> confirmations = new HashMap<>();
+
+    /** SUBSCRIBE/UNSUBSCRIBE calls Redis has not answered yet: part of the node's backlog. */
+    private final AtomicInteger pending = new AtomicInteger();
 
     private volatile RedisConnection connection;
     private volatile boolean up;
@@ -84,6 +88,10 @@ final class PubSubConnection {
         return up;
     }
 
+    int pending() {
+        return pending.get();
+    }
+
     CompletionStage<Void> subscribe(String channel) {
         wanted.add(channel);
         RedisConnection c = connection;
@@ -92,6 +100,8 @@ final class PubSubConnection {
             return CompletableFuture.failedFuture(new IllegalStateException("pub/sub connection is down"));
         }
         CompletableFuture<Void> confirmed = new CompletableFuture<>();
+        pending.incrementAndGet();
+        confirmed.whenComplete((x, e) -> pending.decrementAndGet());
         enqueue(channel, confirmed);
         c.send(Request.cmd(Command.SUBSCRIBE).arg(channel)).onFailure(e -> failPending(channel, e));
         return confirmed.orTimeout(CONFIRM_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -104,7 +114,11 @@ final class PubSubConnection {
             return CompletableFuture.completedFuture(null); // nothing to undo: not resubscribed when wanted is reapplied
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        c.send(Request.cmd(Command.UNSUBSCRIBE).arg(channel)).onComplete(r -> done.complete(null));
+        pending.incrementAndGet();
+        c.send(Request.cmd(Command.UNSUBSCRIBE).arg(channel)).onComplete(r -> {
+            pending.decrementAndGet();
+            done.complete(null);
+        });
         return done;
     }
 

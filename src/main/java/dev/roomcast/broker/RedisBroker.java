@@ -32,7 +32,7 @@ public final class RedisBroker implements Broker {
     /** A {@code since} this far ahead of the clock was never an offset of this history. */
     private static final long FUTURE_TOLERANCE_MS = 60_000;
 
-    private final Redis redis;
+    private final InFlightRedis redis;
     private final RedisKeys keys;
     private final PubSubConnection pubsub;
     private final Vertx vertx;
@@ -46,7 +46,7 @@ public final class RedisBroker implements Broker {
     private volatile BrokerListener listener;
     private long pingTimer = -1;
 
-    public RedisBroker(Redis redis, Vertx vertx, String prefix, int historySize, Duration historyTtl, Clock clock,
+    public RedisBroker(InFlightRedis redis, Vertx vertx, String prefix, int historySize, Duration historyTtl, Clock clock,
             BrokerObserver observer) {
         this.redis = redis;
         this.vertx = vertx;
@@ -83,6 +83,11 @@ public final class RedisBroker implements Broker {
 
     public RedisKeys keys() {
         return keys;
+    }
+
+    /** The pooled client every Redis user of this node shares, so that its backlog counts them all. */
+    public Redis redis() {
+        return redis;
     }
 
     @Override
@@ -312,6 +317,11 @@ public final class RedisBroker implements Broker {
     @Override
     public String name() {
         return "redis";
+    }
+
+    @Override
+    public int backlog() {
+        return redis.inFlight() + pubsub.pending();
     }
 
     // --- helpers -------------------------------------------------------------------------------

@@ -91,6 +91,13 @@ public interface RoomcastConfig {
         @WithName("close-timeout")
         @WithDefault("5s")
         Duration closeTimeout();
+
+        /**
+         * Redis commands this node may have waiting or in flight: from half of it WebSocket upgrades get
+         * 503 with Retry-After, at it joins get {@code unavailable}.
+         */
+        @WithDefault("2000")
+        int maxBrokerBacklog();
     }
 
     interface History {

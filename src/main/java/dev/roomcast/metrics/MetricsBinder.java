@@ -49,6 +49,10 @@ public class MetricsBinder {
                 .description("1 while the broker is ready (Redis command connection and subscriber up, as in "
                         + "readiness), else 0")
                 .register(registry);
+        Gauge.builder("roomcast.broker.backlog", hub, h -> h.broker().backlog())
+                .description("Redis commands this node sent and has no answer for yet (waiting for a pooled "
+                        + "connection or in flight); admission control sheds upgrades and joins on it")
+                .register(registry);
         Gauge.builder("roomcast.draining", state, s -> s.isDraining() ? 1 : 0)
                 .description("1 while the node drains (refuses new connections, readiness DOWN), else 0")
                 .register(registry);

@@ -33,8 +33,8 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
 
     /** Buckets of the publish→deliver and broker latency histograms, in addition to the percentile buckets. */
     static final Duration[] LATENCY_SLOS = RoomSeries.ROOM_LATENCY_BUCKETS;
-    static final List<String> KNOWN_REFUSALS = List.of("draining", "max_connections", "origin", "unauthorized",
-            "bad_user");
+    static final List<String> KNOWN_REFUSALS = List.of("draining", "max_connections", "overloaded",
+            "broker_unavailable", "origin", "unauthorized", "bad_user");
     static final List<String> BROKER_OPERATIONS = List.of("publish", "history", "subscribe", "unsubscribe",
             "presence");
 
@@ -49,6 +49,7 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     private final Counter[] errors;
     private final Counter rateLimitCloses;
     private final Counter joins;
+    private final Counter joinsShed;
     private final Counter recovered;
     private final Counter notRecovered;
     private final Counter published;
@@ -113,6 +114,9 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
                 .register(registry);
         joins = Counter.builder("roomcast.joins")
                 .description("Successful room joins without recovery (no since)").register(registry);
+        joinsShed = Counter.builder("roomcast.joins.refused").tag("reason", "overloaded")
+                .description("Joins refused with 'unavailable' before any broker work because the node's Redis "
+                        + "backlog reached roomcast.limits.max-broker-backlog").register(registry);
         recovered = recoveries(registry, "true");
         notRecovered = recoveries(registry, "false");
         published = Counter.builder("roomcast.messages.published")
@@ -210,6 +214,11 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     }
 
     @Override
+    public void joinRefused(String reason) {
+        joinsShed.increment();
+    }
+
+    @Override
     public void recovered(boolean complete) {
         (complete ? recovered : notRecovered).increment();
     }
@@ -257,7 +266,7 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     private Counter refusedCounter(String reason) {
         return refused.computeIfAbsent(reason, r -> Counter.builder("roomcast.upgrades.refused").tag("reason", r)
                 .description("WebSocket upgrades refused before a connection existed, by reason "
-                        + "(draining, max_connections, origin, unauthorized, bad_user)")
+                        + "(draining, max_connections, overloaded, broker_unavailable, origin, unauthorized, bad_user)")
                 .register(registry));
     }
 

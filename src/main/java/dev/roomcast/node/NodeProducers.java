@@ -3,6 +3,7 @@ package dev.roomcast.node;
 import dev.roomcast.auth.UpgradeObserver;
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerObserver;
+import dev.roomcast.broker.InFlightRedis;
 import dev.roomcast.broker.MemoryBroker;
 import dev.roomcast.broker.RedisBroker;
 import io.vertx.core.Vertx;
@@ -53,7 +54,7 @@ public class NodeProducers {
             return new MemoryBroker(config.history().size(), config.history().ttl(), Clock.systemUTC());
         }
         LOG.info("broker: redis");
-        return new RedisBroker(redis.get(), vertx, config.redis().prefix(), config.history().size(),
+        return new RedisBroker(new InFlightRedis(redis.get()), vertx, config.redis().prefix(), config.history().size(),
                 config.history().ttl(), Clock.systemUTC(), observer);
     }
 
@@ -69,7 +70,7 @@ public class NodeProducers {
     @Singleton
     Presence presence(Broker broker, Instance<Redis> redis, NodeId nodeId) {
         if (broker instanceof RedisBroker r) {
-            return new RedisPresence(redis.get(), r.keys(), nodeId.value());
+            return new RedisPresence(r.redis(), r.keys(), nodeId.value());
         }
         return new LocalPresence();
     }
@@ -81,7 +82,7 @@ public class NodeProducers {
             return UserSessions.UNLIMITED;
         }
         if (broker instanceof RedisBroker r) {
-            return new RedisUserSessions(redis.get(), r.keys(), nodeId.value());
+            return new RedisUserSessions(r.redis(), r.keys(), nodeId.value());
         }
         return new LocalUserSessions();
     }
@@ -136,7 +137,7 @@ public class NodeProducers {
     Optional<NodeLease> nodeLease(Broker broker, Presence presence, Hub hub, Instance<Redis> redis, Vertx vertx,
             NodeId nodeId, RoomcastConfig config) {
         if (broker instanceof RedisBroker r && presence instanceof RedisPresence p) {
-            NodeLease lease = new NodeLease(redis.get(), r.keys(), p, hub, vertx, nodeId.value(),
+            NodeLease lease = new NodeLease(r.redis(), r.keys(), p, hub, vertx, nodeId.value(),
                     config.presence().leaseTtl(), config.presence().leaseRefresh());
             lease.start();
             return Optional.of(lease);
@@ -170,12 +171,18 @@ public class NodeProducers {
 
     @Produces
     @Singleton
-    FrameDispatcher dispatcher(Hub hub, RoomcastConfig config, ProtocolObserver observer) {
+    Admission admission(Broker broker, RoomcastConfig config) {
+        return new Admission(broker, config.limits().maxBrokerBacklog());
+    }
+
+    @Produces
+    @Singleton
+    FrameDispatcher dispatcher(Hub hub, RoomcastConfig config, ProtocolObserver observer, Admission admission) {
         var limits = new FrameDispatcher.Limits(
                 config.limits().maxMessageSize(),
                 config.limits().maxRoomsPerConnection(),
                 Math.max(1, config.history().size()),
                 config.limits().burst());
-        return new FrameDispatcher(hub, limits, observer, Clock.systemUTC());
+        return new FrameDispatcher(hub, limits, observer, admission, Clock.systemUTC());
     }
 }

@@ -7,6 +7,7 @@ import dev.roomcast.hub.CloseCodes;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.OutboundFrame;
 import dev.roomcast.hub.Session;
+import dev.roomcast.node.Admission;
 import dev.roomcast.protocol.ClientFrame;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.FrameParser;
@@ -34,13 +35,15 @@ public final class FrameDispatcher {
     private final Broker broker;
     private final Limits limits;
     private final ProtocolObserver observer;
+    private final Admission admission;
     private final Clock clock;
 
-    public FrameDispatcher(Hub hub, Limits limits, ProtocolObserver observer, Clock clock) {
+    public FrameDispatcher(Hub hub, Limits limits, ProtocolObserver observer, Admission admission, Clock clock) {
         this.hub = hub;
         this.broker = hub.broker();
         this.limits = limits;
         this.observer = observer;
+        this.admission = admission;
         this.clock = clock;
     }
 
@@ -115,6 +118,11 @@ public final class FrameDispatcher {
         }
         if (f.since() != null && f.epoch() == null) {
             throw new ProtocolException(ErrorCode.bad_request, "epoch is required with since", f.id());
+        }
+        if (!admission.admitJoin()) {
+            // Redis is far behind: refuse now, before queueing more commands, and let the client retry.
+            observer.joinRefused(Admission.OVERLOADED);
+            return refuse(session, f.id(), ErrorCode.unavailable, "the node is overloaded, retry later");
         }
         boolean presenceEvents = f.presence() == null || f.presence();
         // Subscribe first and hold live frames, then read history, then merge: no gap, no duplicate.

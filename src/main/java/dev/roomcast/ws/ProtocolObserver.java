@@ -23,6 +23,10 @@ public interface ProtocolObserver {
     default void recovered(boolean complete) {
     }
 
+    /** A join refused before any broker work (admission control), by reason. */
+    default void joinRefused(String reason) {
+    }
+
     default void published(String room) {
     }
 }

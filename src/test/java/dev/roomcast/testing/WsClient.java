@@ -255,15 +255,23 @@ public final class WsClient implements AutoCloseable {
     /** The server refused the upgrade. */
     public static final class UpgradeRefused extends RuntimeException {
         private final int status;
+        private final String retryAfter;
 
         UpgradeRefused(Throwable cause) {
             super(cause);
             Throwable c = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
             this.status = c instanceof WebSocketHandshakeException h ? h.getResponse().statusCode() : -1;
+            this.retryAfter = c instanceof WebSocketHandshakeException h
+                    ? h.getResponse().headers().firstValue("Retry-After").orElse(null) : null;
         }
 
         public int status() {
             return status;
+        }
+
+        /** The refusal's Retry-After header, null without one. */
+        public String retryAfter() {
+            return retryAfter;
         }
     }
 }
