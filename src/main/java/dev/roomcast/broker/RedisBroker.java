@@ -225,6 +225,22 @@ public final class RedisBroker implements Broker {
         }).toCompletionStage();
     }
 
+    /**
+     * A join's history position read elsewhere (the presence script of a plain join): the room's cursor
+     * starts there, as after {@link #history} without {@code since}.
+     */
+    public HistoryPage positioned(String room, String epoch, String latest) {
+        RoomCursor cursor = cursors.get(room);
+        if (cursor != null) {
+            cursor.startAt(latest, epoch);
+        }
+        return new HistoryPage(epoch, List.of(), true, latest == null ? EMPTY : latest);
+    }
+
+    public long historyTtlMillis() {
+        return historyTtlMillis;
+    }
+
     /** The position of an empty history: a client that saw nothing recovers from here. */
     static final String EMPTY = "0-0";
 
@@ -330,7 +346,7 @@ public final class RedisBroker implements Broker {
         return script.eval(redis, numKeys, args);
     }
 
-    private static String newEpoch() {
+    public static String newEpoch() {
         return UUID.randomUUID().toString().substring(0, 8);
     }
 

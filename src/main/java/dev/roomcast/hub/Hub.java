@@ -2,6 +2,7 @@ package dev.roomcast.hub;
 
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerListener;
+import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.presence.Presence;
 import org.jboss.logging.Logger;
 
@@ -81,12 +82,15 @@ public final class Hub implements BrokerListener {
     /**
      * Adds the session to the room. Completes when the room's channel is subscribed and presence is
      * recorded, with whether this was the user's first connection in the room. Joining twice is a no-op.
+     *
+     * @param plain a join without recovery: presence may announce {@code joined} and read the history
+     *              position in the same round trip (see {@link Presence#addForJoin})
      */
-    public CompletionStage<JoinOutcome> join(Session session, String room, boolean presenceEvents) {
+    public CompletionStage<JoinOutcome> join(Session session, String room, boolean presenceEvents, boolean plain) {
         if (!session.addRoom(room, presenceEvents)) {
             Group existing = rooms.get(room);
             CompletionStage<Object> ready = existing == null ? CompletableFuture.completedFuture(null) : existing.subscribed;
-            return ready.thenApply(x -> new JoinOutcome(false, false, 0));
+            return ready.thenApply(x -> new JoinOutcome(false, false, 0, false, null));
         }
         Group g = rooms.compute(room, (r, group) -> {
             if (group == null) {
@@ -96,8 +100,12 @@ public final class Hub implements BrokerListener {
             return group;
         });
         return g.subscribed
-                .thenCompose(x -> presence.add(room, session.user(), session.id()))
-                .thenApply(change -> new JoinOutcome(true, change.userChanged(), change.users()))
+                .thenCompose(x -> plain
+                        ? presence.addForJoin(room, session.user(), session.id(),
+                                eventFrame("joined", room, session.user()), maxMembersForEvents)
+                        : presence.add(room, session.user(), session.id()))
+                .thenApply(change -> new JoinOutcome(true, change.userChanged(), change.users(), change.announced(),
+                        change.position()))
                 .whenComplete((outcome, failure) -> {
                     if (failure != null) {
                         // Nothing stays joined when the subscription or presence write failed.
@@ -116,9 +124,10 @@ public final class Hub implements BrokerListener {
         if (!removeFromRoom(session, room)) {
             return false;
         }
-        presence.remove(room, session.user(), session.id())
+        presence.removeAndAnnounce(room, session.user(), session.id(),
+                        announce ? eventFrame("left", room, session.user()) : null, maxMembersForEvents)
                 .thenAccept(change -> {
-                    if (announce && change.userChanged()) {
+                    if (announce && change.userChanged() && !change.announced()) {
                         announce(room, "left", session.user(), change.users());
                     }
                 })
@@ -146,8 +155,12 @@ public final class Hub implements BrokerListener {
         if (usersInRoom > maxMembersForEvents) {
             return;
         }
-        String frame = "{\"type\":\"" + event + "\",\"room\":\"" + room + "\",\"user\":\"" + user + "\"}";
-        broker.publishRoomEvent(room, frame).exceptionally(e -> logFailure("presence event " + room, e));
+        broker.publishRoomEvent(room, eventFrame(event, room, user)).exceptionally(e -> logFailure("presence event " + room, e));
+    }
+
+    /** A {@code joined}/{@code left} frame; room and user names need no JSON escaping (see Names). */
+    static String eventFrame(String event, String room, String user) {
+        return "{\"type\":\"" + event + "\",\"room\":\"" + room + "\",\"user\":\"" + user + "\"}";
     }
 
     private volatile int maxMembersForEvents = Integer.MAX_VALUE;
@@ -243,7 +256,9 @@ public final class Hub implements BrokerListener {
      * @param added       false when the session was already a member
      * @param firstOfUser the user's first connection in the room (cluster-wide): announce {@code joined}
      * @param users       distinct users in the room after the join
+     * @param announced   presence already published {@code joined} if it was due
+     * @param position    the room's history position, read with presence; null: ask the broker
      */
-    public record JoinOutcome(boolean added, boolean firstOfUser, int users) {
+    public record JoinOutcome(boolean added, boolean firstOfUser, int users, boolean announced, HistoryPage position) {
     }
 }

@@ -70,7 +70,7 @@ public class NodeProducers {
     @Singleton
     Presence presence(Broker broker, Instance<Redis> redis, NodeId nodeId) {
         if (broker instanceof RedisBroker r) {
-            return new RedisPresence(r.redis(), r.keys(), nodeId.value());
+            return new RedisPresence(r, nodeId.value());
         }
         return new LocalPresence();
     }

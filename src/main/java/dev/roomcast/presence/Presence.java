@@ -1,5 +1,7 @@
 package dev.roomcast.presence;
 
+import dev.roomcast.broker.HistoryPage;
+
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -12,13 +14,38 @@ public interface Presence {
     /** Removes a connection of {@code user} from {@code room}. */
     CompletionStage<Change> remove(String room, String user, String connectionId);
 
+    /**
+     * The presence step of a join without recovery. Where the store can do it in the same round trip
+     * (Redis: one Lua call), it also publishes {@code joinedEvent} — when this is the user's first
+     * connection in the room and the room has at most {@code maxUsersForEvents} users — and reads the
+     * room's history position; the change then says so. By default it only records the connection.
+     */
+    default CompletionStage<Change> addForJoin(String room, String user, String connectionId, String joinedEvent,
+            int maxUsersForEvents) {
+        return add(room, user, connectionId);
+    }
+
+    /**
+     * {@link #remove}, and where the store can do it in the same round trip, publishes {@code leftEvent}
+     * (null: never) when this was the user's last connection and at most {@code maxUsersForEvents} remain.
+     */
+    default CompletionStage<Change> removeAndAnnounce(String room, String user, String connectionId, String leftEvent,
+            int maxUsersForEvents) {
+        return remove(room, user, connectionId);
+    }
+
     CompletionStage<List<Member>> members(String room);
 
     /**
      * @param userChanged true when the user's first connection arrived or last connection left
      * @param users       distinct users in the room after the change
+     * @param announced   the store already published the {@code joined}/{@code left} event if one was due
+     * @param position    the room's history position read in the same step, null if not read
      */
-    record Change(boolean userChanged, int users) {
+    record Change(boolean userChanged, int users, boolean announced, HistoryPage position) {
+        public Change(boolean userChanged, int users) {
+            this(userChanged, users, false, null);
+        }
     }
 
     record Member(String user, int connections) {

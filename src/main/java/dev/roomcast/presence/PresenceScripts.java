@@ -23,8 +23,41 @@ final class PresenceScripts {
             return {n, redis.call('HLEN', KEYS[2])}
             """);
 
-    /** KEYS: presence, users, node rooms. ARGV: node|user, user, room, #node. Returns {user connections, users}. */
-    static final RedisScript REMOVE = new RedisScript("""
+    /**
+     * A plain join in one round trip: {@link #ADD}, the {@code joined} event when it is the user's first
+     * connection and the room has at most max users, and the history position (as {@code HISTORY} in the
+     * broker reads it without {@code since}: the epoch, created if missing, and the latest entry).
+     * KEYS: presence, users, node rooms, stream, epoch, channel.
+     * ARGV: node|user, user, room, #node, ttl ms, candidate epoch, max users for events, joined frame.
+     * Returns {user connections, users, epoch, latest id or false}.
+     */
+    static final RedisScript JOIN = new RedisScript("""
+            redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+            if redis.call('HINCRBY', KEYS[1], ARGV[4], 1) == 1 then
+              redis.call('SADD', KEYS[3], ARGV[3])
+            end
+            local n = redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+            local users = redis.call('HLEN', KEYS[2])
+            if n == 1 and users <= tonumber(ARGV[7]) then
+              redis.call('PUBLISH', KEYS[6], ARGV[8])
+            end
+            local epoch = redis.call('GET', KEYS[5])
+            if not epoch then
+              epoch = ARGV[6]
+              redis.call('SET', KEYS[5], epoch, 'PX', ARGV[5])
+            end
+            local last = redis.call('XREVRANGE', KEYS[4], '+', '-', 'COUNT', 1)
+            local latest = false
+            if last[1] then latest = last[1][1] end
+            return {n, users, epoch, latest}
+            """);
+
+    /**
+     * Removes a connection; then the {@code left} event when it was the user's last connection and at most
+     * max users remain. KEYS: presence, users, node rooms, channel. ARGV: node|user, user, room, #node,
+     * max users for events, left frame ('' for none). Returns {user connections, users}.
+     */
+    static final RedisScript LEAVE = new RedisScript("""
             if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
               return {-1, redis.call('HLEN', KEYS[2])}
             end
@@ -40,7 +73,11 @@ final class PresenceScripts {
               redis.call('HDEL', KEYS[2], ARGV[2])
               n = 0
             end
-            return {n, redis.call('HLEN', KEYS[2])}
+            local users = redis.call('HLEN', KEYS[2])
+            if n == 0 and ARGV[6] ~= '' and users <= tonumber(ARGV[5]) then
+              redis.call('PUBLISH', KEYS[4], ARGV[6])
+            end
+            return {n, users}
             """);
 
     /**

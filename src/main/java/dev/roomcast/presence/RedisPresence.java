@@ -1,5 +1,7 @@
 package dev.roomcast.presence;
 
+import dev.roomcast.broker.HistoryPage;
+import dev.roomcast.broker.RedisBroker;
 import dev.roomcast.broker.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
@@ -18,10 +20,12 @@ public final class RedisPresence implements Presence {
     private final Redis redis;
     private final RedisKeys keys;
     private final String node;
+    private final RedisBroker broker;
 
-    public RedisPresence(Redis redis, RedisKeys keys, String node) {
-        this.redis = redis;
-        this.keys = keys;
+    public RedisPresence(RedisBroker broker, String node) {
+        this.broker = broker;
+        this.redis = broker.redis();
+        this.keys = broker.keys();
         this.node = node;
     }
 
@@ -34,8 +38,33 @@ public final class RedisPresence implements Presence {
 
     @Override
     public CompletionStage<Change> remove(String room, String user, String connectionId) {
-        return PresenceScripts.REMOVE.eval(redis, 3, args(room, user))
-                .map(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger()))
+        return removeAndAnnounce(room, user, connectionId, null, 0);
+    }
+
+    /** One round trip instead of three (add, history position, joined event). */
+    @Override
+    public CompletionStage<Change> addForJoin(String room, String user, String connectionId, String joinedEvent,
+            int maxUsersForEvents) {
+        List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), keys.nodeRooms(node),
+                keys.stream(room), keys.epoch(room), keys.roomChannel(room),
+                node + "|" + user, user, room, "#" + node, Long.toString(broker.historyTtlMillis()),
+                RedisBroker.newEpoch(), Integer.toString(maxUsersForEvents), joinedEvent);
+        return PresenceScripts.JOIN.eval(redis, 6, args).map(r -> {
+            String latest = r.get(3) == null ? null : r.get(3).toString();
+            HistoryPage position = broker.positioned(room, r.get(2).toString(), latest);
+            return new Change(r.get(0).toInteger() == 1, r.get(1).toInteger(), true, position);
+        }).toCompletionStage();
+    }
+
+    /** One round trip instead of two (remove, left event). */
+    @Override
+    public CompletionStage<Change> removeAndAnnounce(String room, String user, String connectionId, String leftEvent,
+            int maxUsersForEvents) {
+        List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), keys.nodeRooms(node),
+                keys.roomChannel(room), node + "|" + user, user, room, "#" + node,
+                Integer.toString(maxUsersForEvents), leftEvent == null ? "" : leftEvent);
+        return PresenceScripts.LEAVE.eval(redis, 4, args)
+                .map(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger(), leftEvent != null, null))
                 .toCompletionStage();
     }
 

@@ -128,12 +128,15 @@ public final class FrameDispatcher {
         // Subscribe first and hold live frames, then read history, then merge: no gap, no duplicate.
         session.hold(room);
         boolean[] joined = new boolean[1];
-        return hub.join(session, room, presenceEvents)
+        return hub.join(session, room, presenceEvents, f.since() == null)
                 .thenCompose(outcome -> {
                     joined[0] = true;
-                    return broker.history(room, f.since(), f.epoch(), limits.historyLimit()).thenApply(page -> {
+                    CompletionStage<HistoryPage> position = outcome.position() != null
+                            ? CompletableFuture.completedFuture(outcome.position())
+                            : broker.history(room, f.since(), f.epoch(), limits.historyLimit());
+                    return position.thenApply(page -> {
                         finishJoin(session, f, room, page);
-                        if (outcome.firstOfUser()) {
+                        if (outcome.firstOfUser() && !outcome.announced()) {
                             hub.announce(room, "joined", session.user(), outcome.users());
                         }
                         return (Void) null;
