@@ -1,6 +1,7 @@
 package dev.roomcast.presence;
 
 import dev.roomcast.broker.HistoryPage;
+import dev.roomcast.broker.PoolBusyRetry;
 import dev.roomcast.broker.RedisBroker;
 import dev.roomcast.broker.RedisKeys;
 import io.vertx.core.Future;
@@ -63,9 +64,8 @@ public final class RedisPresence implements Presence {
         List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), keys.nodeRooms(node),
                 keys.roomChannel(room), node + "|" + user, user, room, "#" + node,
                 Integer.toString(maxUsersForEvents), leftEvent == null ? "" : leftEvent);
-        return PresenceScripts.LEAVE.eval(redis, 4, args)
-                .map(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger(), leftEvent != null, null))
-                .toCompletionStage();
+        return PoolBusyRetry.retry(() -> PresenceScripts.LEAVE.eval(redis, 4, args).toCompletionStage())
+                .thenApply(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger(), leftEvent != null, null));
     }
 
     private List<String> args(String room, String user) {

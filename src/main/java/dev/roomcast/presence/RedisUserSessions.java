@@ -1,5 +1,6 @@
 package dev.roomcast.presence;
 
+import dev.roomcast.broker.PoolBusyRetry;
 import dev.roomcast.broker.RedisKeys;
 import io.vertx.redis.client.Redis;
 
@@ -32,6 +33,7 @@ public final class RedisUserSessions implements UserSessions {
 
     @Override
     public void release(String user, String connectionId) {
-        PresenceScripts.RELEASE_SESSION.eval(redis, 1, List.of(keys.userSession(user), node + "|" + connectionId));
+        PoolBusyRetry.retry(() -> PresenceScripts.RELEASE_SESSION
+                .eval(redis, 1, List.of(keys.userSession(user), node + "|" + connectionId)).toCompletionStage());
     }
 }
