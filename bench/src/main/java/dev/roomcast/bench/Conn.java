@@ -37,6 +37,9 @@ public final class Conn {
     boolean gaveUp;
     int pendingAcks;
     private int[] retries;
+    /** connection attempts so far; timers of an earlier attempt see a different value and do nothing */
+    private int attempt;
+    private int reconnects;
     boolean ready;
     volatile boolean closingByUs;
     volatile boolean closed;
@@ -77,6 +80,9 @@ public final class Conn {
             // reported through the close handler / counters; keep going
         });
         ws.closeHandler(v -> {
+            if (!closingByUs && !ready && Short.valueOf((short) 1013).equals(ws.closeStatusCode()) && reconnect()) {
+                return; // "try again later" before the joins were done: reconnect, as the protocol asks clients to
+            }
             closed = true;
             if (!closingByUs) {
                 shard.closed(ws.closeStatusCode(), ws.closeReason());
@@ -92,8 +98,9 @@ public final class Conn {
         });
         openedNs = System.nanoTime();
         pendingAcks = rooms.length;
+        int thisAttempt = attempt;
         pool.vertx.setTimer(Math.max(1, pool.options.joinTimeoutMs), t -> {
-            if (!ready && !closed) {
+            if (!ready && !closed && attempt == thisAttempt) {
                 pool.sample("join timeout " + state());
                 gaveUp = true;
                 ready = true; // gives up on this one; counted as a join failure
@@ -145,10 +152,36 @@ public final class Conn {
             return false;
         }
         shard.joinRetries++;
+        int thisAttempt = attempt;
         pool.vertx.setTimer(backoffMs, t -> {
-            if (!ready && !closed) {
+            if (!ready && !closed && attempt == thisAttempt) {
                 sendJoin(slot);
             }
+        });
+        return true;
+    }
+
+    /**
+     * The server closed this connection with 1013 (its broker could not take the connection) before the joins were
+     * done: open it again after a jittered backoff, up to {@code --join-retries} times. Returns false when giving up.
+     */
+    private boolean reconnect() {
+        if (reconnects >= pool.options.joinRetries) {
+            return false;
+        }
+        long backoffMs = Math.min(5_000, 200L << Math.min(reconnects, 5));
+        backoffMs = backoffMs / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
+        reconnects++;
+        shard.reconnects++;
+        attempt++;
+        ws = null;
+        joinsSent = false;
+        welcomeNs = 0;
+        retries = null;
+        Arrays.fill(acked, false);
+        pool.vertx.setTimer(backoffMs, t -> {
+            pool.connecting.incrementAndGet();
+            pool.connect(this);
         });
         return true;
     }

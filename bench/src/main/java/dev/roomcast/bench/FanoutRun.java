@@ -173,6 +173,7 @@ final class FanoutRun {
             d.put("other_frames", all.otherTypes);
             rep.section("setup").put("connections_per_node", all.nodes);
             rep.section("setup").put("join_retries", all.joinRetries);
+            rep.section("setup").put("reconnects", all.reconnects);
             rep.section("scenario").put("frame_tap_connections", all.tapped);
             d.put("unexpected_closes", all.unexpectedCloses);
             if (!all.closes.isEmpty()) {

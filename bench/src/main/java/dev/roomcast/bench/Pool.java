@@ -135,20 +135,7 @@ public final class Pool implements AutoCloseable {
             inSetup.incrementAndGet();
             c.shard.ctx.runOnContext(v -> {
                 c.shard.conns.add(c);
-                c.connectStartNs = System.nanoTime();
-                client.connect(connectOptions(c.url, c.user)).onComplete(ar -> {
-                    connecting.decrementAndGet();
-                    if (ar.succeeded()) {
-                        opened.incrementAndGet();
-                        connectTime.recordValue((System.nanoTime() - c.connectStartNs) / 1000);
-                        c.onOpen(ar.result());
-                    } else {
-                        connectFailures.incrementAndGet();
-                        inSetup.decrementAndGet();
-                        sample("connect " + c.user + ": " + ar.cause());
-                        latch.countDown();
-                    }
-                });
+                connect(c);
             });
         }
         long left = deadlineNs - System.nanoTime();
@@ -168,6 +155,24 @@ public final class Pool implements AutoCloseable {
             }
         }
         return System.nanoTime() - start;
+    }
+
+    /** Opens {@code c}'s WebSocket (on its shard's thread; the caller counted it in {@link #connecting}). */
+    void connect(Conn c) {
+        c.connectStartNs = System.nanoTime();
+        client.connect(connectOptions(c.url, c.user)).onComplete(ar -> {
+            connecting.decrementAndGet();
+            if (ar.succeeded()) {
+                opened.incrementAndGet();
+                connectTime.recordValue((System.nanoTime() - c.connectStartNs) / 1000);
+                c.onOpen(ar.result());
+            } else {
+                connectFailures.incrementAndGet();
+                inSetup.decrementAndGet();
+                sample("connect " + c.user + ": " + ar.cause());
+                batch.countDown();
+            }
+        });
     }
 
     /** Called on the connection's thread once all its joins are answered (or it died first). */

@@ -39,6 +39,7 @@ public final class Shard {
     long otherFrames;
     long unexpectedCloses;
     long joinRetries;        // joins sent again after an "unavailable" refusal
+    long reconnects;         // connections opened again after a 1013 close during setup
     long tapped;             // connections whose data frames FrameTap takes off the Netty pipeline
     final Map<String, Long> errors = new TreeMap<>();
     final Map<String, Long> closes = new TreeMap<>();
@@ -94,6 +95,7 @@ public final class Shard {
             s.unexpectedCloses = unexpectedCloses;
             s.joinRetries = joinRetries;
             s.tapped = tapped;
+            s.reconnects = reconnects;
             s.errors = new TreeMap<>(errors);
             s.closes = new TreeMap<>(closes);
             s.nodes = new TreeMap<>(nodes);
@@ -105,7 +107,7 @@ public final class Shard {
     static final class Snapshot {
         Histogram latency;
         long delivered, unmeasured, duplicates, outOfOrder, unexpected, unacked, misrouted, malformed, pubEchoes, welcomes, otherFrames,
-                unexpectedCloses, joinRetries, tapped;
+                unexpectedCloses, joinRetries, tapped, reconnects;
         Map<String, Long> errors, closes, nodes, otherTypes;
 
         void add(Snapshot o) {
@@ -124,6 +126,7 @@ public final class Shard {
             unexpectedCloses += o.unexpectedCloses;
             joinRetries += o.joinRetries;
             tapped += o.tapped;
+            reconnects += o.reconnects;
             o.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
             o.closes.forEach((k, v) -> closes.merge(k, v, Long::sum));
             o.nodes.forEach((k, v) -> nodes.merge(k, v, Long::sum));

@@ -70,6 +70,20 @@ class EndToEndTest {
     }
 
     @Test
+    void connectionsClosedWith1013DuringSetupAreOpenedAgain() throws Exception {
+        try (MockServer a = new MockServer()) {
+            a.refuseNext.set(5);
+            Options o = Options.parse("--urls", "ws://127.0.0.1:" + a.port() + "/ws", "--subscribers", "20",
+                    "--rooms", "4", "--publishers", "2", "--rate", "100", "--warmup", "0s", "--duration", "500ms",
+                    "--drain", "2s");
+            Report r = FanoutRun.run(o);
+            assertEquals(20, section(r, "setup").get("subscribers_ready"));
+            assertEquals(5L, section(r, "setup").get("reconnects"));
+            assertEquals("clean", r.root.get("verdict"));
+        }
+    }
+
+    @Test
     void reorderingIsDetected() throws Exception {
         try (MockServer a = new MockServer()) {
             a.reorderEvery = 10; // every 10th publish of a room arrives after the 11th

@@ -36,7 +36,14 @@ final class MockServer implements AutoCloseable {
         return server.actualPort();
     }
 
+    /** Close this many of the next connections with 1013 right after the upgrade, as a node whose broker failed does. */
+    final java.util.concurrent.atomic.AtomicInteger refuseNext = new java.util.concurrent.atomic.AtomicInteger();
+
     private void accept(ServerWebSocket ws) {
+        if (refuseNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            ws.close((short) 1013, "broker unavailable, try again later");
+            return;
+        }
         String user = ws.query() != null && ws.query().startsWith("user=") ? ws.query().substring(5).split("&")[0] : "anon";
         ws.writeTextMessage(new JsonObject().put("type", "welcome").put("user", user).put("connection", "c" + System.identityHashCode(ws)).encode());
         ws.textMessageHandler(text -> {
