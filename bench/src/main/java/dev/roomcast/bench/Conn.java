@@ -163,14 +163,22 @@ public final class Conn {
 
     /**
      * The server closed this connection with 1013 (its broker could not take the connection) before the joins were
-     * done: open it again after a jittered backoff, up to {@code --join-retries} times. Returns false when giving up.
+     * done: open it again.
      */
     private boolean reconnect() {
+        return retryConnect(0);
+    }
+
+    /**
+     * Opens this connection again after at least {@code minDelayMs} (a Retry-After) or a jittered exponential backoff,
+     * up to {@code --join-retries} times; false when giving up. On the shard's thread.
+     */
+    boolean retryConnect(long minDelayMs) {
         if (reconnects >= pool.options.joinRetries) {
             return false;
         }
-        long backoffMs = Math.min(5_000, 200L << Math.min(reconnects, 5));
-        backoffMs = backoffMs / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
+        long base = Math.min(5_000, 200L << Math.min(reconnects, 5));
+        long backoffMs = Math.max(minDelayMs, base / 2) + java.util.concurrent.ThreadLocalRandom.current().nextLong(base / 2 + 1);
         reconnects++;
         shard.reconnects++;
         attempt++;

@@ -3,6 +3,7 @@ package dev.roomcast.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -166,6 +167,9 @@ public final class Pool implements AutoCloseable {
                 opened.incrementAndGet();
                 connectTime.recordValue((System.nanoTime() - c.connectStartNs) / 1000);
                 c.onOpen(ar.result());
+            } else if (ar.cause() instanceof UpgradeRejectedException rejected && rejected.getStatus() == 503
+                    && c.retryConnect(retryAfterMs(rejected))) {
+                // the node sheds a connect storm (503 + Retry-After): come back later, as clients are asked to
             } else {
                 connectFailures.incrementAndGet();
                 inSetup.decrementAndGet();
@@ -173,6 +177,16 @@ public final class Pool implements AutoCloseable {
                 batch.countDown();
             }
         });
+    }
+
+    /** The Retry-After of a refused upgrade in ms (seconds in the header), 0 when absent or unreadable. */
+    static long retryAfterMs(UpgradeRejectedException e) {
+        String v = e.getHeaders() == null ? null : e.getHeaders().get("Retry-After");
+        try {
+            return v == null ? 0 : Math.max(0, Long.parseLong(v.trim()) * 1000);
+        } catch (NumberFormatException bad) {
+            return 0;
+        }
     }
 
     /** Called on the connection's thread once all its joins are answered (or it died first). */

@@ -70,15 +70,17 @@ class EndToEndTest {
     }
 
     @Test
-    void connectionsClosedWith1013DuringSetupAreOpenedAgain() throws Exception {
+    void connectionsRefusedWith503Or1013DuringSetupAreOpenedAgain() throws Exception {
         try (MockServer a = new MockServer()) {
             a.refuseNext.set(5);
+            a.rejectNext.set(3);
             Options o = Options.parse("--urls", "ws://127.0.0.1:" + a.port() + "/ws", "--subscribers", "20",
                     "--rooms", "4", "--publishers", "2", "--rate", "100", "--warmup", "0s", "--duration", "500ms",
                     "--drain", "2s");
             Report r = FanoutRun.run(o);
             assertEquals(20, section(r, "setup").get("subscribers_ready"));
-            assertEquals(5L, section(r, "setup").get("reconnects"));
+            assertEquals(8L, section(r, "setup").get("reconnects"));
+            assertEquals(0, section(r, "setup").get("connect_failures"));
             assertEquals("clean", r.root.get("verdict"));
         }
     }

@@ -38,8 +38,14 @@ final class MockServer implements AutoCloseable {
 
     /** Close this many of the next connections with 1013 right after the upgrade, as a node whose broker failed does. */
     final java.util.concurrent.atomic.AtomicInteger refuseNext = new java.util.concurrent.atomic.AtomicInteger();
+    /** Answer this many of the next upgrades with 503, as a node shedding a connect storm does. */
+    final java.util.concurrent.atomic.AtomicInteger rejectNext = new java.util.concurrent.atomic.AtomicInteger();
 
     private void accept(ServerWebSocket ws) {
+        if (rejectNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            ws.reject(503);
+            return;
+        }
         if (refuseNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             ws.close((short) 1013, "broker unavailable, try again later");
             return;
