@@ -1,10 +1,12 @@
 package dev.roomcast.hub;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
- * A server frame, serialized once and written as the same text to every local recipient.
- * The UTF-8 bytes are encoded lazily, once, for writers that take bytes.
+ * A server frame, serialized once and written as the same bytes to every local recipient.
+ * The transport's encoding of it (for WebSockets: a complete frame, header included) is built on
+ * first use and cached here, so a fan-out to N connections encodes once, not N times.
  */
 public final class OutboundFrame {
 
@@ -15,7 +17,7 @@ public final class OutboundFrame {
     private final String room;
     private final String offset;
     private final long publishedAtMillis;
-    private volatile byte[] utf8;
+    private volatile Object encoded;
 
     private OutboundFrame(String text, Kind kind, String room, String offset, long publishedAtMillis) {
         this.text = text;
@@ -63,14 +65,25 @@ public final class OutboundFrame {
         return publishedAtMillis;
     }
 
-    /** The frame's UTF-8 bytes, encoded on first use and shared by every recipient: never modify. */
+    /** The frame's UTF-8 bytes; a new array on each call. */
     public byte[] utf8Bytes() {
-        byte[] b = utf8;
-        if (b == null) {
-            b = text.getBytes(StandardCharsets.UTF_8);
-            utf8 = b;
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The frame as the transport writes it, built by {@code encoder} on first use and shared by every
+     * recipient afterwards: the result must be immutable (or only ever used through read-only views).
+     * There is one transport per node, so one cached encoding is enough; two threads racing on the first
+     * use may both encode, which is harmless.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T encoded(Function<OutboundFrame, T> encoder) {
+        Object e = encoded;
+        if (e == null) {
+            e = encoder.apply(this);
+            encoded = e;
         }
-        return b;
+        return (T) e;
     }
 
     /** Size used for outbound queue accounting; chars are close enough to bytes for a bound. */

@@ -1,48 +1,73 @@
 package dev.roomcast.ws;
 
+import dev.roomcast.hub.CloseCodes;
 import dev.roomcast.hub.FrameSink;
 import dev.roomcast.hub.OutboundFrame;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
 import io.quarkus.websockets.next.CloseReason;
-import io.netty.buffer.Unpooled;
 import io.quarkus.websockets.next.WebSocketConnection;
-import io.vertx.core.http.WebSocketBase;
-import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * Writes frames to a WebSocket connection and bounds what is queued but not yet written: a client
- * that stops reading makes the frames pile up here, and over the bound it is disconnected instead of
+ * that stops reading makes the frames pile up, and over the bound it is disconnected instead of
  * growing the node's memory. A close that cannot even be sent (the close frame waits behind the full
  * queue of a client that does not read at all) is cut short after {@code closeTimeout}: the TCP
  * connection is dropped, and the queue with it.
+ * <p>
+ * Frames are written straight to the Netty channel as pre-encoded WebSocket frames
+ * ({@link TextFrameEncoding}): the same bytes for every recipient, no promise per write, and one flush
+ * per connection per batch, the batch being whatever arrived since the connection's event loop last
+ * drained it ({@link LoopWriter}). A close is queued behind the frames sent before it. Where the channel
+ * cannot be reached, frames go through {@code sendText}.
  */
 final class ConnectionSink implements FrameSink {
 
     private static final Logger LOG = Logger.getLogger(ConnectionSink.class);
+    private static final AtomicIntegerFieldUpdater<ConnectionSink> QUEUED_FRAMES =
+            AtomicIntegerFieldUpdater.newUpdater(ConnectionSink.class, "queuedFrames");
+    private static final AtomicLongFieldUpdater<ConnectionSink> QUEUED_BYTES =
+            AtomicLongFieldUpdater.newUpdater(ConnectionSink.class, "queuedBytes");
+    private static final AtomicIntegerFieldUpdater<ConnectionSink> DRAIN_SCHEDULED =
+            AtomicIntegerFieldUpdater.newUpdater(ConnectionSink.class, "drainScheduled");
 
     private final WebSocketConnection connection;
-    /** The raw socket for pre-encoded writes; null → {@code sendText}. */
-    private final WebSocketBase socket;
+    /** The TCP connection frames are written to; null → {@code sendText}. */
+    private final Channel channel;
+    /** No promise per write; a write that fails (the connection is gone) is dropped without an exception event. */
+    private final ChannelPromise noPromise;
+    private final LoopWriter loopWriter;
+    private final Queue<Object> pending;
 
     private final long maxBytes;
     private final int maxFrames;
     private final SinkObserver observer;
     private final Transport transport;
     private final Duration closeTimeout;
-    private final AtomicLong queuedBytes = new AtomicLong();
-    private final AtomicInteger queuedFrames = new AtomicInteger();
+    /** Frames (and their bytes) accepted but not yet handed to Netty, or not yet written by sendText. */
+    private volatile int queuedFrames;
+    private volatile long queuedBytes;
+    private volatile int drainScheduled;
     private volatile boolean closing;
+    /** Event-loop confined: the close frame is on its way, later frames would follow it. */
+    private boolean closeSent;
 
     ConnectionSink(WebSocketConnection connection, long maxBytes, int maxFrames, SinkObserver observer,
             Transport transport, Duration closeTimeout) {
         this.connection = connection;
-        this.socket = RawSocketAccess.socketOf(connection);
-
+        this.channel = transport.channel();
+        this.noPromise = channel == null ? null : new VoidChannelPromise(channel, false);
+        this.loopWriter = channel == null ? null : LoopWriter.of(channel.eventLoop());
+        this.pending = channel == null ? null : new ConcurrentLinkedQueue<>();
         this.maxBytes = maxBytes;
         this.maxFrames = maxFrames;
         this.observer = observer;
@@ -56,25 +81,69 @@ final class ConnectionSink implements FrameSink {
             return true;
         }
         int weight = frame.weight();
-        if (queuedFrames.get() >= maxFrames || queuedBytes.get() + weight > maxBytes) {
+        if (queuedFrames >= maxFrames || queuedBytes + nettyBacklogBytes() + weight > maxBytes) {
             return false;
         }
-        queuedFrames.incrementAndGet();
-        queuedBytes.addAndGet(weight);
-        if (socket != null) {
-            // The same UTF-8 bytes for every recipient; only a small wrapper is allocated per write.
-            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.utf8Bytes()), true),
-                    r -> written(weight));
-        } else {
-            connection.sendText(frame.text()).subscribe().with(ok -> written(weight), failure -> written(weight));
-        }
+        QUEUED_FRAMES.incrementAndGet(this);
+        QUEUED_BYTES.addAndGet(this, weight);
         observer.frameOut(frame, weight);
+        if (channel == null) {
+            connection.sendText(frame.text()).subscribe().with(ok -> dequeued(weight), failure -> dequeued(weight));
+        } else {
+            pending.offer(frame);
+            scheduleDrain();
+        }
         return true;
     }
 
-    private void written(int weight) {
-        queuedFrames.decrementAndGet();
-        queuedBytes.addAndGet(-weight);
+    private void scheduleDrain() {
+        if (DRAIN_SCHEDULED.compareAndSet(this, 0, 1)) {
+            loopWriter.schedule(this);
+        }
+    }
+
+    /** On the channel's event loop: hands every queued frame to Netty, flushes once, checks the backlog. */
+    void drain() {
+        drainScheduled = 0; // before polling: a frame offered after the last poll schedules a new drain
+        boolean wrote = false;
+        Object next;
+        while ((next = pending.poll()) != null) {
+            if (next instanceof OutboundFrame frame) {
+                dequeued(frame.weight());
+                if (!closeSent) {
+                    channel.write(TextFrameEncoding.of(frame).duplicate(), noPromise);
+                    wrote = true;
+                }
+            } else if (!closeSent) {
+                if (wrote) {
+                    channel.flush();
+                    wrote = false;
+                }
+                closeSent = true;
+                sendClose((CloseReason) next);
+            }
+        }
+        if (wrote) {
+            channel.flush();
+            ChannelOutboundBuffer backlog = channel.unsafe().outboundBuffer();
+            if (backlog != null && (backlog.size() > maxFrames || backlog.totalPendingWriteBytes() > maxBytes)) {
+                close(CloseCodes.SLOW_CONSUMER, "slow consumer");
+            }
+        }
+    }
+
+    /** Bytes Netty holds for this connection, written but not yet taken by the socket (readable from any thread). */
+    private long nettyBacklogBytes() {
+        if (channel == null) {
+            return 0;
+        }
+        ChannelOutboundBuffer backlog = channel.unsafe().outboundBuffer();
+        return backlog == null ? 0 : backlog.totalPendingWriteBytes();
+    }
+
+    private void dequeued(int weight) {
+        QUEUED_FRAMES.decrementAndGet(this);
+        QUEUED_BYTES.addAndGet(this, -weight);
     }
 
     @Override
@@ -85,12 +154,23 @@ final class ConnectionSink implements FrameSink {
         closing = true;
         observer.closing(code);
         if (LOG.isDebugEnabled()) {
-            LOG.debugf("closing %s with %d (%s), %d frames / %d bytes queued", connection.id(), code, reason,
-                    queuedFrames.get(), queuedBytes.get());
+            LOG.debugf("closing %s with %d (%s), %d frames / %d bytes queued, %d bytes in the channel", connection.id(),
+                    code, reason, queuedFrames, queuedBytes, nettyBacklogBytes());
         }
+        CloseReason closeReason = new CloseReason(code, reason);
+        if (channel == null) {
+            sendClose(closeReason);
+        } else {
+            // Behind the frames queued before it, as the client expects (an error frame, then the close).
+            pending.offer(closeReason);
+            scheduleDrain();
+        }
+    }
+
+    private void sendClose(CloseReason reason) {
         // Completes once the close frame is written; from then on Vert.x closes the TCP connection itself
         // if the client does not answer.
-        connection.close(new CloseReason(code, reason))
+        connection.close(reason)
                 .ifNoItem().after(closeTimeout).recoverWithItem(() -> {
                     LOG.debugf("close of %s not sent after %s: dropping the connection", connection.id(), closeTimeout);
                     transport.abort();

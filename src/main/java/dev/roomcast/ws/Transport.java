@@ -20,18 +20,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 /**
- * The TCP connection under a WebSocket, captured at the upgrade, for the two things the WebSocket API
+ * The TCP connection under a WebSocket, captured at the upgrade, for what the WebSocket API
  * does not offer:
  * <ul>
  * <li>UTF-8 validation of text frames, which RFC 6455 requires (close 1007) but Vert.x does not do
  * (it decodes invalid bytes to U+FFFD): Netty's own {@link Utf8FrameValidator} is added to the pipeline,
  * and {@link ProtocolViolations} answers it and the decoder's refusals (a frame over the maximum frame
  * size: 1009) with a close frame instead of a silent disconnect;</li>
+ * <li>{@link #channel()}: where {@link ConnectionSink} writes pre-encoded frames, without the per-write
+ * encoding and promise of the WebSocket API;</li>
  * <li>{@link #abort()}: dropping a connection whose close handshake cannot complete because the client
  * does not read (its close frame sits behind a full socket buffer forever otherwise, and with it the
  * queued frames).</li>
  * </ul>
- * Both rely on Vert.x' connection being a Netty channel; if that ever changes they degrade to no-ops
+ * All rely on Vert.x' connection being a Netty channel; if that ever changes they degrade to no-ops
  * with a warning, and the connection works as before.
  */
 public final class Transport {
@@ -76,6 +78,11 @@ public final class Transport {
         } catch (RuntimeException e) {
             warnOnce("cannot add UTF-8 validation: " + e);
         }
+    }
+
+    /** The Netty channel under the WebSocket, or null when it could not be captured. */
+    Channel channel() {
+        return channel;
     }
 
     /** Closes the TCP connection at once (a reset), dropping whatever is still queued for it. */
@@ -156,8 +163,8 @@ public final class Transport {
     private static void warnOnce(String why) {
         if (!warned) {
             warned = true;
-            LOG.warnf("WebSocket transport hooks unavailable (%s): invalid UTF-8 is not answered with 1007 "
-                    + "and stuck closes are not cut short", why);
+            LOG.warnf("WebSocket transport hooks unavailable (%s): invalid UTF-8 is not answered with 1007, "
+                    + "stuck closes are not cut short and frames are written through the slower sendText", why);
         }
     }
 }

@@ -1,0 +1,47 @@
+package dev.roomcast.ws;
+
+import dev.roomcast.hub.OutboundFrame;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The pre-encoded frames are what a real WebSocket client decoder reads back, at every length boundary. */
+class TextFrameEncodingTest {
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 125, 126, 127, 65_535, 65_536, 300_000})
+    void aClientDecoderReadsTheSameTextBackWhateverTheLength(int length) {
+        String text = "é".repeat(length / 2) + "x".repeat(length % 2); // multi-byte UTF-8: lengths are in bytes
+        for (OutboundFrame frame : new OutboundFrame[] {
+                OutboundFrame.message(text, "room", "1-0", 0), OutboundFrame.reply(text) }) {
+            ByteBuf shared = TextFrameEncoding.of(frame);
+
+            // Twice from the same shared buffer, as two recipients would.
+            assertThat(decode(shared.duplicate())).isEqualTo(text);
+            assertThat(decode(shared.duplicate())).isEqualTo(text);
+            assertThat(TextFrameEncoding.of(frame)).as("encoded once per frame").isSameAs(shared);
+        }
+    }
+
+    private static String decode(ByteBuf wire) {
+        // As a client decodes a server's frames: unmasked, any size.
+        EmbeddedChannel client = new EmbeddedChannel(new WebSocket08FrameDecoder(WebSocketDecoderConfig.newBuilder()
+                .expectMaskedFrames(false).maxFramePayloadLength(1 << 20).build()));
+        assertThat(client.writeInbound(wire)).isTrue();
+        TextWebSocketFrame frame = client.readInbound();
+        try {
+            assertThat(frame.isFinalFragment()).isTrue();
+            assertThat(client.<Object>readInbound()).as("exactly one frame").isNull();
+            return frame.text();
+        } finally {
+            frame.release();
+            client.finishAndReleaseAll();
+        }
+    }
+}
