@@ -1,5 +1,6 @@
 package dev.roomcast.api;
 
+import dev.roomcast.auth.TokenExtractor;
 import dev.roomcast.config.RoomcastConfig;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.MediaType;
@@ -34,11 +35,11 @@ public class ApiKeyFilter {
         if (keys.isEmpty()) {
             return openWithoutKeys ? null : unauthorized("no API keys are configured (roomcast.api.keys)");
         }
-        String header = request.getHeaderString("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        String presented = TokenExtractor.bearer(request.getHeaderString("Authorization"));
+        if (presented == null) {
             return unauthorized("an API key is required: Authorization: Bearer <key>");
         }
-        byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        byte[] given = presented.getBytes(StandardCharsets.UTF_8);
         boolean ok = false;
         for (byte[] key : keys) {
             ok |= MessageDigest.isEqual(key, given); // no early exit: timing does not reveal which key

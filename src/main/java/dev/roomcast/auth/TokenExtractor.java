@@ -43,7 +43,8 @@ public final class TokenExtractor {
         return null;
     }
 
-    private static String bearer(String value) {
+    /** The token of an {@code Authorization: Bearer <token>} value; null when absent, another scheme or empty. */
+    public static String bearer(String value) {
         if (value == null) {
             return null;
         }
