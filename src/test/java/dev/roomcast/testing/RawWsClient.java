@@ -36,13 +36,15 @@ public final class RawWsClient implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private final Map<String, String> responseHeaders;
     private final int status;
 
-    private RawWsClient(Socket socket, InputStream in, OutputStream out, int status) {
+    private RawWsClient(Socket socket, InputStream in, OutputStream out, int status, Map<String, String> headers) {
         this.socket = socket;
         this.in = in;
         this.out = out;
         this.status = status;
+        this.responseHeaders = headers;
     }
 
     /** One frame (or, from {@link #readMessage}, one reassembled message) received from the server. */
@@ -121,7 +123,7 @@ public final class RawWsClient implements AutoCloseable {
                 }
             }
             int status = Integer.parseInt(statusLine.split(" ")[1]);
-            return new RawWsClient(socket, in, out, status);
+            return new RawWsClient(socket, in, out, status, responseHeaders);
         } catch (IOException e) {
             try {
                 socket.close();
@@ -153,6 +155,11 @@ public final class RawWsClient implements AutoCloseable {
 
     public static RawWsClient open(String wsUrl) {
         return open(wsUrl, Map.of(), 0);
+    }
+
+    /** Headers of the upgrade response, names in lower case. */
+    public Map<String, String> responseHeaders() {
+        return responseHeaders;
     }
 
     /** HTTP status of the upgrade response (101 when accepted). */
@@ -228,6 +235,9 @@ public final class RawWsClient implements AutoCloseable {
                 }
                 if ((b1 & 0x80) != 0) {
                     throw new AssertionError("the server masked a frame");
+                }
+                if ((b0 & 0x70) != 0) {
+                    throw new AssertionError("RSV bits set without a negotiated extension: 0x" + Integer.toHexString(b0));
                 }
                 byte[] payload = in.readNBytes((int) len);
                 if (payload.length != len) {

@@ -201,6 +201,24 @@ class LimitsTest {
         assertThat(delta(before, metrics(), "roomcast_server_closes_total", Map.of("code", "1007"))).isEqualTo(4);
     }
 
+    @Test
+    void compressionOfferedByTheClientIsDeclinedAndFramesComeUncompressed() {
+        // Browsers offer permessage-deflate on every upgrade; roomcast writes shared, uncompressed frames.
+        RawWsClient c = RawWsClient.open(url("deflate"),
+                Map.of("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits"), 0);
+        clients.add(c);
+        assertThat(c.responseHeaders()).doesNotContainKey("sec-websocket-extensions");
+        c.sendText("{\"type\":\"join\",\"room\":\"plain\",\"id\":\"j\"}");
+        assertThat(json(c.readMessage(WsClient.TIMEOUT)).path("type").asText()).isEqualTo("ack");
+        c.sendText("{\"type\":\"publish\",\"room\":\"plain\",\"data\":\"" + "z".repeat(2000) + "\"}");
+        // read() fails on RSV bits: every frame, the message included, arrives as plain text.
+        JsonNode frame;
+        do {
+            frame = json(c.readMessage(WsClient.TIMEOUT));
+        } while (!frame.path("type").asText().equals("message"));
+        assertThat(frame.path("data").asText()).hasSize(2000);
+    }
+
     /** A publish frame of exactly {@code bytes} UTF-8 bytes with this id, the data string filled with {@code fill}. */
     private static String publishOfSize(int bytes, String fill, String id) {
         String head = "{\"type\":\"publish\",\"id\":\"" + id + "\",\"room\":\"big\",\"data\":\"";
