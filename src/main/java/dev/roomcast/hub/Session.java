@@ -6,13 +6,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One client connection: who it is, which rooms it joined, and where its frames go.
  * Frames of one connection are handled one at a time (serial inbound processing), but deliveries arrive
- * from any thread, hence the concurrent set.
+ * from any thread. There is one per connection, so it keeps its footprint small: the room list is two
+ * small arrays ({@link JoinedRooms}) and the state of a join in progress exists only while one is.
  */
 public final class Session {
 
@@ -20,18 +20,20 @@ public final class Session {
     private final String user;
     private final FrameSink sink;
     private final RoomPermissions permissions;
-    private final Set<String> rooms = ConcurrentHashMap.newKeySet();
-    /** Rooms joined with {@code "presence": false}: no joined/left events for them. */
-    private final Set<String> quietRooms = ConcurrentHashMap.newKeySet();
+    private final JoinedRooms rooms = new JoinedRooms();
     private final RateLimiter limiter;
-    /** Live frames of rooms being joined, held back until the ack and the replayed history are out. */
-    private final Map<String, List<OutboundFrame>> held = new HashMap<>();
+    /**
+     * Live frames of rooms being joined, held back until the ack and the replayed history are out.
+     * Created at the first join (guarded by this).
+     */
+    private Map<String, List<OutboundFrame>> held;
     /**
      * Rooms just recovered: the last offset the replay sent. A live frame up to it is a duplicate — it was
      * stored before the history was read but its pub/sub delivery lagged behind, or it raced the release.
-     * Dropped at the first newer live frame (pub/sub delivers a room in offset order).
+     * Dropped at the first newer live frame (pub/sub delivers a room in offset order). Created at the first
+     * recovery (under this), read without a lock.
      */
-    private final Map<String, String> replayedUpTo = new ConcurrentHashMap<>();
+    private volatile Map<String, String> replayedUpTo;
     private volatile boolean holding;
     private final int maxHeld;
 
@@ -65,8 +67,9 @@ public final class Session {
         return rooms.contains(room);
     }
 
-    public Set<String> rooms() {
-        return rooms;
+    /** The rooms joined, as an immutable snapshot. */
+    public List<String> rooms() {
+        return rooms.snapshot();
     }
 
     public int roomCount() {
@@ -74,26 +77,26 @@ public final class Session {
     }
 
     boolean addRoom(String room, boolean presenceEvents) {
-        if (presenceEvents) {
-            quietRooms.remove(room);
-        } else {
-            quietRooms.add(room);
-        }
-        return rooms.add(room);
+        return rooms.add(room, presenceEvents);
     }
 
     boolean removeRoom(String room) {
-        quietRooms.remove(room);
-        replayedUpTo.remove(room);
+        Map<String, String> replayed = replayedUpTo;
+        if (replayed != null) {
+            replayed.remove(room);
+        }
         return rooms.remove(room);
     }
 
     public boolean wantsPresenceEvents(String room) {
-        return !quietRooms.contains(room);
+        return !rooms.isQuiet(room);
     }
 
     /** Starts holding back live frames of {@code room}; call before joining it. */
     public synchronized void hold(String room) {
+        if (held == null) {
+            held = new HashMap<>(4);
+        }
         held.put(room, new ArrayList<>());
         holding = true;
     }
@@ -104,7 +107,13 @@ public final class Session {
      */
     public synchronized void release(String room, String after) {
         if (after != null) {
+            if (replayedUpTo == null) {
+                replayedUpTo = new ConcurrentHashMap<>(4);
+            }
             replayedUpTo.put(room, after);
+        }
+        if (held == null) {
+            return;
         }
         List<OutboundFrame> frames = held.remove(room);
         holding = !held.isEmpty();
@@ -120,8 +129,13 @@ public final class Session {
 
     /** Stops holding {@code room} and drops what was held: the join did not happen. */
     public synchronized void discard(String room) {
+        if (replayedUpTo != null) {
+            replayedUpTo.remove(room);
+        }
+        if (held == null) {
+            return;
+        }
         held.remove(room);
-        replayedUpTo.remove(room);
         holding = !held.isEmpty();
     }
 
@@ -130,13 +144,14 @@ public final class Session {
         if (holding && frame.room() != null && hold(frame)) {
             return;
         }
-        if (!replayedUpTo.isEmpty() && frame.room() != null && alreadyReplayed(frame)) {
+        Map<String, String> replayed = replayedUpTo;
+        if (replayed != null && !replayed.isEmpty() && frame.room() != null && alreadyReplayed(replayed, frame)) {
             return;
         }
         write(frame);
     }
 
-    private boolean alreadyReplayed(OutboundFrame frame) {
+    private static boolean alreadyReplayed(Map<String, String> replayedUpTo, OutboundFrame frame) {
         String upTo = replayedUpTo.get(frame.room());
         if (upTo == null || frame.offset() == null) {
             return false;
@@ -160,7 +175,7 @@ public final class Session {
     }
 
     private synchronized boolean hold(OutboundFrame frame) {
-        List<OutboundFrame> frames = held.get(frame.room());
+        List<OutboundFrame> frames = held == null ? null : held.get(frame.room());
         if (frames == null) {
             return false;
         }
