@@ -67,6 +67,7 @@ public class RoomcastEndpoint {
         var sink = new ConnectionSink(connection, limits.outboundMaxBytes(), limits.outboundMaxFrames(), sinkObserver,
                 transport, limits.closeTimeout());
         transport.guard(sink::closedByTransport);
+        HandshakeRelease.forgetSocketHeaders(connection);
         Session session = new Session(connection.id(), identity.user(), sink, identity.permissions(),
                 new RateLimiter(limits.rate(), limits.burst()), limits.outboundMaxFrames());
         connection.userData().put(SESSION, session);

@@ -41,6 +41,10 @@ class ConnectionFootprintTest {
             assertThat(security).isSameAs(noop.get(null));
 
             assertThat(Infrastructure.getBufferSizeS()).isEqualTo(InboundQueueSize.SLOTS);
+
+            // Vert.x' copy of the upgrade headers is emptied; websockets-next's own copy stays readable.
+            assertThat(HandshakeRelease.socketOf(connection).headers().isEmpty()).isTrue();
+            assertThat(connection.handshakeRequest().header("Sec-WebSocket-Version")).isEqualTo("13");
         }
     }
 
