@@ -78,6 +78,8 @@ class HelmChartTest {
         assertRejected(valuesFile("replicas: 3\n"), "replicas"); // unknown key (a typo of replicaCount)
         assertRejected(valuesFile("redis:\n  persistence:\n    enabled: \"yes\"\n"), "enabled");
         assertRejected(valuesFile("externalRedis:\n  hosts: [\"redis.example.com:6379\"]\n"), "hosts");
+        assertRejected(Map.of("jvm.maxHeapFreeRatio", 120), "maxHeapFreeRatio");
+        assertRejected(Map.of("jvm.mallocArenaMax", -1), "mallocArenaMax");
     }
 
     @Test
@@ -184,19 +186,29 @@ class HelmChartTest {
         assertEquals(Map.of("name", APP, "key", "api-keys", "optional", true), at(env.get("ROOMCAST_API_KEYS"), "valueFrom.secretKeyRef"));
         assertEquals(Map.of("name", APP, "key", "jwt-public-key", "optional", true),
                 at(env.get("MP_JWT_VERIFY_PUBLICKEY"), "valueFrom.secretKeyRef"));
-        // JVM sized for the container: heap 75 % of the limit, G1 (not the JVM's Serial choice on small pods).
+        // JVM sized for the container (docs/operations.md, "JVM and container settings"): heap 75 % of the
+        // limit, G1 (not the JVM's own choice), a heap that follows the live data, glibc's malloc arenas.
         assertEquals("75", env.get("JAVA_MAX_MEM_RATIO").get("value"));
         assertEquals("-XX:+UseG1GC", env.get("GC_CONTAINER_OPTIONS").get("value"));
+        assertEquals("10", env.get("GC_MIN_HEAP_FREE_RATIO").get("value"));
+        assertEquals("20", env.get("GC_MAX_HEAP_FREE_RATIO").get("value"));
+        assertFalse(env.containsKey("MALLOC_ARENA_MAX"), "0 keeps glibc's default");
         assertTrue(String.valueOf(env.get("JAVA_OPTS_APPEND").get("value")).contains("-Djava.util.logging.manager=org.jboss.logmanager.LogManager"));
         Map<String, Object> config = at(defaults.get("ConfigMap", APP), "data", Map.class);
         assertEquals("jwt", config.get("ROOMCAST_AUTH_MODE"));
         assertEquals("rc", config.get("ROOMCAST_REDIS_PREFIX"));
         assertEquals("50000", config.get("ROOMCAST_LIMITS_MAX_CONNECTIONS"));
 
-        Manifests parallel = render(Map.of("jvm.gc", "Parallel", "jvm.maxRamPercentage", 60));
+        Manifests parallel = render(Map.of("jvm.gc", "Parallel", "jvm.maxRamPercentage", 60, "jvm.maxHeapFreeRatio", 40,
+                "jvm.mallocArenaMax", 2));
         Map<String, Map<String, Object>> penv = env(container(parallel.get("Deployment", APP), "roomcast"));
         assertEquals("-XX:+UseParallelGC", penv.get("GC_CONTAINER_OPTIONS").get("value"));
         assertEquals("60", penv.get("JAVA_MAX_MEM_RATIO").get("value"));
+        assertEquals("40", penv.get("GC_MAX_HEAP_FREE_RATIO").get("value"));
+        assertEquals("2", penv.get("MALLOC_ARENA_MAX").get("value"));
+        // The profile measured for many idle connections per pod.
+        Map<String, Map<String, Object>> senv = env(container(render(Map.of("jvm.gc", "Serial")).get("Deployment", APP), "roomcast"));
+        assertEquals("-XX:+UseSerialGC", senv.get("GC_CONTAINER_OPTIONS").get("value"));
     }
 
     @Test
