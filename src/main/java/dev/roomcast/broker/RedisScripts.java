@@ -1,7 +1,24 @@
 package dev.roomcast.broker;
 
 /** The Lua scripts that make each broker operation one atomic round trip. */
-final class RedisScripts {
+public final class RedisScripts {
+
+    /**
+     * Lua that reads a room's history position, for every script that needs it (here and presence's join):
+     * sets the locals {@code epoch} (created from {@code candidate} with {@code ttl} ms when missing, so an ack
+     * always names one) and {@code latest} (the newest stream id, or false). The script declares
+     * {@code stream_key, epoch_key, ttl, candidate} first.
+     */
+    public static final String POSITION = """
+            local epoch = redis.call('GET', epoch_key)
+            if not epoch then
+              epoch = candidate
+              redis.call('SET', epoch_key, epoch, 'PX', ttl)
+            end
+            local last = redis.call('XREVRANGE', stream_key, '+', '-', 'COUNT', 1)
+            local latest = false
+            if last[1] then latest = last[1][1] end
+            """;
 
     /**
      * Publish a room message: append to the stream (bounded), refresh the history TTL, and PUBLISH the
@@ -31,14 +48,8 @@ final class RedisScripts {
      * KEYS: stream, epoch. ARGV: since ('' for none), count, ttl ms, candidate epoch.
      */
     static final RedisScript HISTORY = new RedisScript("""
-            local epoch = redis.call('GET', KEYS[2])
-            if not epoch then
-              epoch = ARGV[4]
-              redis.call('SET', KEYS[2], epoch, 'PX', ARGV[3])
-            end
-            local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-            local latest = false
-            if last[1] then latest = last[1][1] end
+            local stream_key, epoch_key, ttl, candidate = KEYS[1], KEYS[2], ARGV[3], ARGV[4]
+            """ + POSITION + """
             if ARGV[1] == '' or not latest then
               return {epoch, latest, 0, {}}
             end

@@ -1,6 +1,7 @@
 package dev.roomcast.presence;
 
 import dev.roomcast.broker.RedisScript;
+import dev.roomcast.broker.RedisScripts;
 
 /**
  * Cluster presence in Redis. Per room: {@code rc:{room}:presence} holds {@code node|user → connections}
@@ -13,42 +14,40 @@ final class PresenceScripts {
     /** KEYS: users. Returns user, connections, user, connections… */
     static final RedisScript MEMBERS = new RedisScript("return redis.call('HGETALL', KEYS[1])");
 
-    /** KEYS: presence, users, node rooms. ARGV: node|user, user, room, #node. Returns {user connections, users}. */
-    static final RedisScript ADD = new RedisScript("""
+    /**
+     * Lua shared by {@link #ADD} and {@link #JOIN}: counts the connection (per node|user, per node, per user)
+     * and sets the local {@code n}, the user's connections in the room.
+     * KEYS[1..3]: presence, users, node rooms. ARGV[1..4]: node|user, user, room, #node.
+     */
+    private static final String COUNT_CONNECTION = """
             redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
             if redis.call('HINCRBY', KEYS[1], ARGV[4], 1) == 1 then
               redis.call('SADD', KEYS[3], ARGV[3])
             end
             local n = redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+            """;
+
+    /** KEYS: presence, users, node rooms. ARGV: node|user, user, room, #node. Returns {user connections, users}. */
+    static final RedisScript ADD = new RedisScript(COUNT_CONNECTION + """
             return {n, redis.call('HLEN', KEYS[2])}
             """);
 
     /**
-     * A plain join in one round trip: {@link #ADD}, the {@code joined} event when it is the user's first
-     * connection and the room has at most max users, and the history position (as {@code HISTORY} in the
-     * broker reads it without {@code since}: the epoch, created if missing, and the latest entry).
+     * A plain join in one round trip: {@link #ADD}'s count, the {@code joined} event when it is the user's first
+     * connection and the room has at most max users, and the history position
+     * ({@link RedisScripts#POSITION}, as the broker's history read finds it: the epoch, created if missing,
+     * and the latest entry).
      * KEYS: presence, users, node rooms, stream, epoch, channel.
      * ARGV: node|user, user, room, #node, ttl ms, candidate epoch, max users for events, joined frame.
      * Returns {user connections, users, epoch, latest id or false}.
      */
-    static final RedisScript JOIN = new RedisScript("""
-            redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-            if redis.call('HINCRBY', KEYS[1], ARGV[4], 1) == 1 then
-              redis.call('SADD', KEYS[3], ARGV[3])
-            end
-            local n = redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+    static final RedisScript JOIN = new RedisScript(COUNT_CONNECTION + """
             local users = redis.call('HLEN', KEYS[2])
             if n == 1 and users <= tonumber(ARGV[7]) then
               redis.call('PUBLISH', KEYS[6], ARGV[8])
             end
-            local epoch = redis.call('GET', KEYS[5])
-            if not epoch then
-              epoch = ARGV[6]
-              redis.call('SET', KEYS[5], epoch, 'PX', ARGV[5])
-            end
-            local last = redis.call('XREVRANGE', KEYS[4], '+', '-', 'COUNT', 1)
-            local latest = false
-            if last[1] then latest = last[1][1] end
+            local stream_key, epoch_key, ttl, candidate = KEYS[4], KEYS[5], ARGV[5], ARGV[6]
+            """ + RedisScripts.POSITION + """
             return {n, users, epoch, latest}
             """);
 
