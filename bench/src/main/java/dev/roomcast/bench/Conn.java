@@ -26,6 +26,8 @@ public final class Conn {
     final Plan plan;
     final byte[][] roomNames;
     final Pool pool;
+    /** Socket.IO v5 over Engine.IO v4 instead of roomcast's frames: the joins wait for the namespace connect */
+    private final boolean socketIo;
 
     volatile WebSocket ws;
     long connectStartNs;
@@ -65,6 +67,7 @@ public final class Conn {
         }
         this.plan = plan;
         this.roomNames = roomNames;
+        this.socketIo = pool.options.protocol == Options.Protocol.SOCKETIO;
     }
 
     void onOpen(WebSocket ws) {
@@ -107,8 +110,8 @@ public final class Conn {
                 pool.joinDone(this, false);
             }
         });
-        if (!pool.options.joinAfterWelcome) {
-            sendJoins();
+        if (!pool.options.joinAfterWelcome && !socketIo) {
+            sendJoins(); // socket.io: after the namespace connect ("40"), as its clients do
         }
     }
 
@@ -129,6 +132,11 @@ public final class Conn {
     }
 
     private void sendJoin(int slot) {
+        if (socketIo) {
+            // an EVENT with ack id slot+1: 42<id>["join",{"room":"r3"}], answered 43<id>[...]
+            ws.writeTextMessage("42" + (slot + 1) + "[\"join\",{\"room\":\"" + pool.options.room(rooms[slot]) + "\"}]");
+            return;
+        }
         ws.writeTextMessage("{\"type\":\"join\",\"room\":\"" + pool.options.room(rooms[slot]) + "\",\"id\":\"" + (slot + 1)
                 + (pool.options.presenceEvents ? "\"}" : "\",\"presence\":false}"));
     }
@@ -216,6 +224,10 @@ public final class Conn {
 
     void onMessage(Frame b) {
         shard.frames++;
+        if (socketIo) {
+            onSocketIoMessage(b);
+            return;
+        }
         switch (FrameScanner.type(b)) {
             case FrameScanner.MESSAGE -> {
                 if (publisher) {
@@ -251,6 +263,83 @@ public final class Conn {
                 shard.otherTypes.merge(t == null ? "?" : t, 1L, Long::sum);
             }
         }
+    }
+
+    /**
+     * One Engine.IO v4 packet (one per WebSocket message): {@code 0{...}} open, {@code 2} ping (answered {@code 3}),
+     * {@code 4} + a Socket.IO v5 packet: {@code 40{...}} namespace connected, {@code 42[...]} event,
+     * {@code 43<id>[...]} ack, {@code 44{...}} connect error, {@code 41} disconnect.
+     */
+    private void onSocketIoMessage(Frame b) {
+        byte[] x = b.bytes;
+        int len = b.length;
+        byte engine = len > 0 ? x[0] : 0;
+        if (engine == '2' && len == 1) {
+            shard.pings++;
+            ws.writeTextMessage("3");
+            return;
+        }
+        if (engine == '0') {
+            ws.writeTextMessage("40"); // connect to the main namespace
+            return;
+        }
+        if (engine != '4' || len < 2) {
+            otherFrame(engine == '1' ? "eio-close" : engine == '6' ? "eio-noop" : "eio-" + (char) engine);
+            return;
+        }
+        switch (x[1]) {
+            case '2' -> {
+                if (FrameScanner.matches(b, 2, "[\"message\"")) {
+                    if (publisher) {
+                        shard.pubEchoes++;
+                    } else {
+                        onRoomMessage(b);
+                    }
+                } else {
+                    otherFrame(eventName(b));
+                }
+            }
+            case '3' -> {
+                long id = FrameScanner.parseLong(b, 2);
+                if (FrameScanner.indexOf(b, 2, FrameScanner.ERROR_KEY) >= 0) {
+                    lastError = FrameScanner.stringField(b, FrameScanner.ERROR_KEY);
+                    shard.error(lastError);
+                    onAck(id, false);
+                } else {
+                    onAck(id, true);
+                }
+            }
+            case '0' -> {
+                shard.welcomes++;
+                welcomeNs = System.nanoTime();
+                sendJoins();
+                String node = FrameScanner.stringField(b, FrameScanner.NODE);
+                shard.nodes.merge(node == null ? "?" : node, 1L, Long::sum);
+            }
+            case '4' -> {
+                lastError = "connect_error";
+                shard.error(lastError);
+            }
+            case '1' -> otherFrame("disconnect");
+            default -> otherFrame("sio-" + (char) x[1]);
+        }
+    }
+
+    private static String eventName(Frame b) {
+        int q = FrameScanner.indexOf(b, 2, new byte[] {'"'});
+        if (q < 0) {
+            return "?";
+        }
+        int end = q + 1;
+        while (end < b.length && b.bytes[end] != '"') {
+            end++;
+        }
+        return b.string(q + 1, end);
+    }
+
+    private void otherFrame(String type) {
+        shard.otherFrames++;
+        shard.otherTypes.merge(type, 1L, Long::sum);
     }
 
     private void onAck(long id, boolean ok) {

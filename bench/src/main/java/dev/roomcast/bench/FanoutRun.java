@@ -97,11 +97,13 @@ final class FanoutRun {
             long measureStart = start + TimeUnit.MILLISECONDS.toNanos(o.warmupMs);
             long measureEnd = measureStart + TimeUnit.MILLISECONDS.toNanos(o.durationMs);
             sleepUntil(measureStart, pool, pub, expected);
+            ServerProbe.Allocation allocA = o.allocPids.isEmpty() ? null : new ServerProbe.Allocation(o.allocPids);
             long framesA = pool.framesReceived();
             ProcStats.Sample a = new ProcStats.Sample(o.pids, o.redisPid);
             sleepUntil(measureEnd, pool, pub, expected);
             ProcStats.Sample b = new ProcStats.Sample(o.pids, o.redisPid);
             long framesB = pool.framesReceived();
+            ServerProbe.Allocation allocB = o.allocPids.isEmpty() ? null : new ServerProbe.Allocation(o.allocPids);
             pacer.join(TimeUnit.MILLISECONDS.toMillis(Math.max(1000, (hardStop - System.nanoTime()) / 1_000_000)));
 
             // --- drain: wait (bounded) for deliveries still in flight
@@ -175,6 +177,9 @@ final class FanoutRun {
             rep.section("setup").put("join_retries", all.joinRetries);
             rep.section("setup").put("reconnects", all.reconnects);
             rep.section("scenario").put("frame_tap_connections", all.tapped);
+            if (all.pings > 0) {
+                d.put("engine_io_pings", all.pings);
+            }
             d.put("unexpected_closes", all.unexpectedCloses);
             if (!all.closes.isEmpty()) {
                 d.put("close_reasons", all.closes);
@@ -187,6 +192,9 @@ final class FanoutRun {
             }
             rep.root.put("latency_ms", Report.millis(all.latency));
             server(rep, o, a, b, all.delivered, seconds, framesB - framesA);
+            if (allocA != null) {
+                allocation(rep, o, allocA, allocB, all.delivered / seconds);
+            }
             List<String> problems = new ArrayList<>();
             if (subsReady < o.subscribers) {
                 problems.add((o.subscribers - subsReady) + " subscribers not joined");
@@ -246,6 +254,7 @@ final class FanoutRun {
             s.put("latency_from", o.latencyFrom.name().toLowerCase());
             s.put("presence_events", o.presenceEvents);
         }
+        s.put("protocol", o.protocol.name().toLowerCase());
         s.put("client_event_loops", o.eventLoops);
         s.put("cpus", Runtime.getRuntime().availableProcessors());
     }
@@ -271,6 +280,7 @@ final class FanoutRun {
                        long benchFrames) {
         Map<String, Object> s = rep.section("server");
         double total = 0;
+        double totalUser = 0;
         boolean ok = !o.pids.isEmpty();
         List<Object> per = new ArrayList<>();
         for (int i = 0; i < o.pids.size(); i++) {
@@ -282,8 +292,11 @@ final class FanoutRun {
                 ok = false;
             } else {
                 double cpu = ProcStats.cpuSeconds(b.ticks[i] - a.ticks[i]);
+                double user = ProcStats.cpuSeconds(b.userSystem[i][0] - a.userSystem[i][0]);
                 total += cpu;
+                totalUser += user;
                 m.put("cpu_s", Report.round(cpu, 2));
+                m.put("user_sys_s", List.of(Report.round(user, 2), Report.round(cpu - user, 2)));
                 m.put("cpu_pct", Report.round(100 * cpu / seconds, 1));
             }
             long rss = ProcStats.rssKb(Integer.toString(pid));
@@ -295,6 +308,11 @@ final class FanoutRun {
             if (ok) {
                 s.put("cpu_s_total", Report.round(total, 2));
                 s.put("cpu_us_per_delivery", delivered == 0 ? null : Report.round(total * 1e6 / delivered, 3));
+                if (delivered > 0) {
+                    // user mode is the servers' own code; kernel mode is mostly the sockets, the same for any server
+                    s.put("cpu_us_per_delivery_user_sys", List.of(Report.round(totalUser * 1e6 / delivered, 3),
+                            Report.round((total - totalUser) * 1e6 / delivered, 3)));
+                }
             }
         }
         double window = (b.nanos - a.nanos) / 1e9;
@@ -330,6 +348,26 @@ final class FanoutRun {
         }
         s.put("window_s", Report.round(window, 3));
         s.put("clk_tck", ProcStats.clkTck());
+    }
+
+    /** Bytes the JVM servers allocated per delivery: the change of their threads' counters over the deliveries meanwhile. */
+    static void allocation(Report rep, Options o, ServerProbe.Allocation a, ServerProbe.Allocation b, double deliveredPerS) {
+        Map<String, Object> s = rep.section("server");
+        List<Object> per = new ArrayList<>();
+        long total = 0;
+        boolean ok = true;
+        for (int i = 0; i < o.allocPids.size(); i++) {
+            long d = a.bytes[i] < 0 || b.bytes[i] < 0 ? -1 : b.bytes[i] - a.bytes[i];
+            per.add(d < 0 ? null : Report.round(d / 1048576.0, 1));
+            ok &= d >= 0;
+            total += Math.max(0, d);
+        }
+        double seconds = (b.nanos - a.nanos) / 1e9;
+        s.put("alloc_mb", per);
+        s.put("alloc_window_s", Report.round(seconds, 3));
+        if (ok && deliveredPerS > 0 && seconds > 0) {
+            s.put("alloc_bytes_per_delivery", Report.round(total / (deliveredPerS * seconds), 1));
+        }
     }
 
     /** Parks until {@code deadline}, logging progress every 5 s. */

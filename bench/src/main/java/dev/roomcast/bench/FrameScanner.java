@@ -25,6 +25,7 @@ public final class FrameScanner {
     static final byte[] ID = key("id");
     static final byte[] CODE = key("code");
     static final byte[] NODE = key("node");
+    static final byte[] ERROR_KEY = key("error");
     static final byte[] T = key("t");
     static final byte[] S = key("s");
     static final byte[] R = key("r");
@@ -188,7 +189,7 @@ public final class FrameScanner {
         return neg ? -n : n;
     }
 
-    private static boolean matches(Frame b, int at, String s) {
+    static boolean matches(Frame b, int at, String s) {
         if (at + s.length() > b.length) {
             return false;
         }

@@ -14,6 +14,9 @@ public final class Options {
 
     public enum LatencyFrom { INTENDED, SEND }
 
+    /** What the servers speak: roomcast's JSON frames, or Socket.IO v5 over Engine.IO v4 on a plain WebSocket. */
+    public enum Protocol { ROOMCAST, SOCKETIO }
+
     public Mode mode = Mode.FANOUT;
     public List<URI> urls = List.of(URI.create("ws://127.0.0.1:8080/ws"));
     public int subscribers = 100;
@@ -37,6 +40,8 @@ public final class Options {
     public int eventLoops = Runtime.getRuntime().availableProcessors();
     public List<Integer> pids = List.of();
     public int redisPid = 0;
+    /** JVMs among the servers whose per-thread allocation is read at both ends of the window (jcmd) */
+    public List<Integer> allocPids = List.of();
     public String out;
     public String roomPrefix = "r";
     public String query = "";
@@ -47,6 +52,7 @@ public final class Options {
     public LatencyFrom latencyFrom = LatencyFrom.INTENDED;
     public boolean joinAfterWelcome;
     public boolean presenceEvents = true;
+    public Protocol protocol = Protocol.ROOMCAST;
     public boolean help;
 
     static final String USAGE = String.join("\n",
@@ -71,9 +77,14 @@ public final class Options {
             "  --nio                   Java NIO instead of the native epoll transport (default: epoll when it loads)",
             "  --event-loops N         client event loops (default: number of CPUs)",
             "  --pids P1,P2            server PIDs (same order as --urls): CPU, RSS, heap",
+            "  --alloc-pids P1,P2      JVM servers whose per-thread allocation counters (jcmd Thread.print -e) are read at",
+            "                          both ends of the fan-out window: bytes allocated per delivery",
             "  --redis-pid P           redis-server PID: its CPU is reported too (not in the per-message figure)",
             "  --query STR             extra query string appended to every URL, e.g. token=abc",
             "  --room-prefix STR       room name prefix (default r)",
+            "  --protocol roomcast|socketio  roomcast JSON frames (default; also the ws peer in bench/peers), or Socket.IO v5",
+            "                          over Engine.IO v4 on a WebSocket (events join/publish/message, join acked; URL path",
+            "                          e.g. /socket.io/, EIO=4&transport=websocket is added)",
             "  --label STR             free text copied into the report",
             "  --out FILE              also write the JSON result to FILE",
             "fanout (default mode):",
@@ -157,10 +168,12 @@ public final class Options {
                 case "event-loops" -> eventLoops = posInt(v, false);
                 case "pids" -> pids = parsePids(v);
                 case "redis-pid" -> redisPid = posInt(v, true);
+                case "alloc-pids" -> allocPids = parsePids(v);
                 case "out" -> out = v;
                 case "room-prefix" -> roomPrefix = v;
                 case "query" -> query = v.startsWith("&") || v.startsWith("?") ? v.substring(1) : v;
                 case "label" -> label = v;
+                case "protocol" -> protocol = Protocol.valueOf(v.trim().toUpperCase(Locale.ROOT).replace(".", "").replace("-", ""));
                 case "concurrency" -> concurrency = posInt(v, false);
                 case "hold" -> holdMs = duration(v);
                 case "no-heap" -> heap = !Boolean.parseBoolean(v);
@@ -190,6 +203,9 @@ public final class Options {
         }
         if (!pids.isEmpty() && pids.size() != urls.size() && mode == Mode.IDLE && heap) {
             throw new IllegalArgumentException("--pids must list one PID per URL (same order) for the heap figures");
+        }
+        if (protocol == Protocol.SOCKETIO && mode == Mode.CHURN) {
+            throw new IllegalArgumentException("--mode churn speaks the roomcast protocol only");
         }
         if (durationMs <= 0) {
             throw new IllegalArgumentException("--duration must be > 0");

@@ -84,6 +84,9 @@ public final class Pool implements AutoCloseable {
             q.append(u.getRawQuery()).append('&');
         }
         q.append("user=").append(URLEncoder.encode(user, StandardCharsets.UTF_8));
+        if (options.protocol == Options.Protocol.SOCKETIO) {
+            q.append("&EIO=4&transport=websocket"); // straight to the WebSocket transport, no long-polling first
+        }
         if (!options.query.isEmpty()) {
             q.append('&').append(options.query);
         }

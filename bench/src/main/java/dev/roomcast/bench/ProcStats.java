@@ -117,6 +117,8 @@ public final class ProcStats {
     public static final class Sample {
         final long nanos = System.nanoTime();
         final long[] ticks;
+        /** {utime, stime} ticks of each process: user-mode work is the server's own, kernel work is mostly I/O */
+        final long[][] userSystem;
         final long self;
         /** this process' {utime, stime} ticks: the load generator's own cost, split to tell syscalls from Java */
         final long[] selfUserSystem;
@@ -125,8 +127,10 @@ public final class ProcStats {
 
         public Sample(List<Integer> pids, int redisPid) {
             ticks = new long[pids.size()];
+            userSystem = new long[pids.size()][];
             for (int i = 0; i < ticks.length; i++) {
-                ticks[i] = cpuTicks(pids.get(i).toString());
+                userSystem[i] = userSystemTicks(pids.get(i).toString());
+                ticks[i] = userSystem[i][0] < 0 ? -1 : userSystem[i][0] + userSystem[i][1];
             }
             selfUserSystem = userSystemTicks("self");
             self = selfUserSystem[0] < 0 ? -1 : selfUserSystem[0] + selfUserSystem[1];

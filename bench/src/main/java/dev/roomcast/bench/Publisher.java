@@ -17,6 +17,7 @@ public final class Publisher implements Runnable {
     private final Conn[] publishers;
     private final String[] prefix;
     private final String[] roomPart;
+    private final String suffix;
     private final String pad;
     private final long total;
     private final long hardStopNs;
@@ -36,9 +37,12 @@ public final class Publisher implements Runnable {
         this.prefix = new String[plan.rooms];
         this.roomPart = new String[plan.rooms];
         for (int r = 0; r < plan.rooms; r++) {
-            prefix[r] = "{\"type\":\"publish\",\"room\":\"" + options.room(r) + "\",\"data\":";
+            prefix[r] = options.protocol == Options.Protocol.SOCKETIO
+                    ? "42[\"publish\",{\"room\":\"" + options.room(r) + "\",\"data\":"
+                    : "{\"type\":\"publish\",\"room\":\"" + options.room(r) + "\",\"data\":";
             roomPart[r] = ",\"r\":" + r + ",\"p\":\"";
         }
+        this.suffix = options.protocol == Options.Protocol.SOCKETIO ? "}]" : "}";
         this.pad = "x".repeat(Math.max(0, options.payloadBytes));
     }
 
@@ -54,7 +58,7 @@ public final class Publisher implements Runnable {
 
     String frame(long k, long tMicros) {
         int r = plan.roomOf(k);
-        return prefix[r] + data(tMicros, plan.seqOf(k), roomPart[r], pad, options.payloadBytes) + "}";
+        return prefix[r] + data(tMicros, plan.seqOf(k), roomPart[r], pad, options.payloadBytes) + suffix;
     }
 
     @Override

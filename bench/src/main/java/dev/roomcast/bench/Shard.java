@@ -40,6 +40,7 @@ public final class Shard {
     long unexpectedCloses;
     long joinRetries;        // joins sent again after an "unavailable" refusal
     long reconnects;         // connections opened again after a 1013 close during setup
+    long pings;              // Engine.IO pings answered (socket.io protocol)
     long tapped;             // connections whose data frames FrameTap takes off the Netty pipeline
     final Map<String, Long> errors = new TreeMap<>();
     final Map<String, Long> closes = new TreeMap<>();
@@ -95,6 +96,7 @@ public final class Shard {
             s.unexpectedCloses = unexpectedCloses;
             s.joinRetries = joinRetries;
             s.tapped = tapped;
+            s.pings = pings;
             s.reconnects = reconnects;
             s.errors = new TreeMap<>(errors);
             s.closes = new TreeMap<>(closes);
@@ -107,7 +109,7 @@ public final class Shard {
     static final class Snapshot {
         Histogram latency;
         long delivered, unmeasured, duplicates, outOfOrder, unexpected, unacked, misrouted, malformed, pubEchoes, welcomes, otherFrames,
-                unexpectedCloses, joinRetries, tapped, reconnects;
+                unexpectedCloses, joinRetries, tapped, reconnects, pings;
         Map<String, Long> errors, closes, nodes, otherTypes;
 
         void add(Snapshot o) {
@@ -126,6 +128,7 @@ public final class Shard {
             unexpectedCloses += o.unexpectedCloses;
             joinRetries += o.joinRetries;
             tapped += o.tapped;
+            pings += o.pings;
             reconnects += o.reconnects;
             o.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
             o.closes.forEach((k, v) -> closes.merge(k, v, Long::sum));
