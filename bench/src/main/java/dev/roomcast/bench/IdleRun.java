@@ -59,6 +59,8 @@ final class IdleRun {
             }
             List<Shard.Snapshot> snaps = pool.snapshots();
             Shard.Snapshot all = Shard.Snapshot.merge(snaps);
+            setup.put("join_retries", all.joinRetries);
+            setup.put("reconnects", all.reconnects);
             Map<String, Object> held = rep.section("held");
             held.put("open_at_end", pool.opened.get() - all.unexpectedCloses);
             held.put("unexpected_closes", all.unexpectedCloses);
