@@ -96,9 +96,10 @@ sys_start() {
     roomcast|roomcast-b)
       local jar=$RC_APP_JAR opts=$ROOMCAST_JAVA_OPTS
       [ "$sys" = roomcast-b ] && { jar=$APP_JAR_B; opts=$ROOMCAST_JAVA_OPTS_B; }
+      # no auth and no per-connection rate limit: the peers have neither (a late pacer catches up in bursts)
       # shellcheck disable=SC2086
       java $opts -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" -Dquarkus.redis.hosts="$REDIS_URL" \
-        -Droomcast.auth.mode=none -jar "$jar" >"$log" 2>&1 &
+        -Droomcast.auth.mode=none -Droomcast.limits.rate=100000 -Droomcast.limits.burst=100000 -jar "$jar" >"$log" 2>&1 &
       ;;
     ws) PORT=$port HOST=127.0.0.1 REDIS_URL=$REDIS_URL "$NODE" "$RC_ROOT/bench/peers/ws-server.js" >"$log" 2>&1 & ;;
     socketio) PORT=$port HOST=127.0.0.1 REDIS_URL=$REDIS_URL "$NODE" "$RC_ROOT/bench/peers/socketio-server.js" >"$log" 2>&1 & ;;

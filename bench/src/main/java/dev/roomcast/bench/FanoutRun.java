@@ -357,7 +357,7 @@ final class FanoutRun {
         long total = 0;
         boolean ok = true;
         for (int i = 0; i < o.allocPids.size(); i++) {
-            long d = a.bytes[i] < 0 || b.bytes[i] < 0 ? -1 : b.bytes[i] - a.bytes[i];
+            long d = ServerProbe.allocatedBetween(a.threads.get(i), b.threads.get(i));
             per.add(d < 0 ? null : Report.round(d / 1048576.0, 1));
             ok &= d >= 0;
             total += Math.max(0, d);

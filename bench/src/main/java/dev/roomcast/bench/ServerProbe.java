@@ -5,6 +5,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Reads a server's heap: forces a full GC with {@code jcmd <pid> GC.run}, then sums the heap pools in /q/metrics. */
@@ -69,57 +71,71 @@ public final class ServerProbe {
     }
 
     /**
-     * Bytes the live threads of a JVM have allocated so far: the sum of the {@code allocated=} figures of
-     * {@code jcmd <pid> Thread.print -e} (HotSpot's per-thread allocation counters), or -1. Threads that ended are
-     * not in it, so a difference of two readings is the allocation of the threads that lived through both — in a
-     * steady run the event loops and workers that do the work.
+     * What each live thread of a JVM has allocated so far, by thread id: the {@code allocated=} figures of
+     * {@code jcmd <pid> Thread.print -e} (HotSpot's per-thread allocation counters), or null.
      */
-    static long threadAllocatedBytes(int pid) {
+    static Map<String, Long> threadAllocatedBytes(int pid) {
         try {
             Process p = new ProcessBuilder("jcmd", Integer.toString(pid), "Thread.print", "-e").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return -1;
+                return null;
             }
-            return p.exitValue() == 0 ? parseAllocated(out) : -1;
+            return p.exitValue() == 0 ? parseAllocated(out) : null;
         } catch (Exception e) {
-            return -1;
+            return null;
         }
     }
 
-    /** Sums {@code allocated=12909K}-style fields (B, K, M, G suffixes as HotSpot prints them); -1 when there is none. */
-    static long parseAllocated(String threadDump) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("allocated=([0-9]+)([BKMG])").matcher(threadDump);
-        long sum = 0;
-        boolean found = false;
+    private static final java.util.regex.Pattern ALLOCATED =
+            java.util.regex.Pattern.compile("allocated=([0-9]+)([BKMG])\\b.*?\\btid=(0x[0-9a-f]+)");
+
+    /** Thread id → bytes from {@code allocated=12909K ... tid=0x7f...} (B, K, M, G as HotSpot prints them); null when none. */
+    static Map<String, Long> parseAllocated(String threadDump) {
+        java.util.regex.Matcher m = ALLOCATED.matcher(threadDump);
+        Map<String, Long> out = new java.util.HashMap<>();
         while (m.find()) {
             long v = Long.parseLong(m.group(1));
-            sum += switch (m.group(2)) {
+            out.put(m.group(3), switch (m.group(2)) {
                 case "K" -> v << 10;
                 case "M" -> v << 20;
                 case "G" -> v << 30;
                 default -> v;
-            };
-            found = true;
+            });
         }
-        return found ? sum : -1;
+        return out.isEmpty() ? null : out;
+    }
+
+    /**
+     * Bytes allocated between two readings: per thread, what it allocated since the first reading (all of it for a
+     * thread started since). Threads that ended in between are not counted: in a steady run the event loops and
+     * workers that do the work live through both.
+     */
+    static long allocatedBetween(Map<String, Long> a, Map<String, Long> b) {
+        if (a == null || b == null) {
+            return -1;
+        }
+        long sum = 0;
+        for (Map.Entry<String, Long> e : b.entrySet()) {
+            sum += Math.max(0, e.getValue() - a.getOrDefault(e.getKey(), 0L));
+        }
+        return sum;
     }
 
     /** Readings of several JVMs, taken in parallel, with the moment each was taken (nanoTime). */
     static final class Allocation {
-        final long[] bytes;
+        final List<Map<String, Long>> threads = new java.util.ArrayList<>();
         final long nanos;
 
-        Allocation(java.util.List<Integer> pids) {
-            bytes = new long[pids.size()];
+        Allocation(List<Integer> pids) {
             long t0 = System.nanoTime();
-            java.util.List<java.util.concurrent.CompletableFuture<Long>> fs = new java.util.ArrayList<>();
+            List<java.util.concurrent.CompletableFuture<Map<String, Long>>> fs = new java.util.ArrayList<>();
             for (int pid : pids) {
                 fs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> threadAllocatedBytes(pid)));
             }
-            for (int i = 0; i < bytes.length; i++) {
-                bytes[i] = fs.get(i).join();
+            for (var f : fs) {
+                threads.add(f.join());
             }
             nanos = (t0 + System.nanoTime()) / 2;
         }

@@ -45,6 +45,7 @@ class EndToEndTest {
             assertTrue(section(r, "server").containsKey("bench_cpu_us_per_message"));
             assertTrue((Long) section(r, "latency_ms").get("count") == 9000L);
             assertTrue(section(r, "server").containsKey("cpu_us_per_delivery"));
+            assertEquals(2, ((java.util.List<?>) section(r, "server").get("cpu_us_per_delivery_user_sys")).size());
             assertEquals(60, section(r, "setup").get("subscribers_ready"));
         }
     }
@@ -134,6 +135,34 @@ class EndToEndTest {
             i.print(System.out);
             assertEquals(200, section(i, "setup").get("ready"));
             assertEquals(200L, section(i, "held").get("open_at_end"));
+        }
+    }
+
+    @Test
+    void socketIoProtocolMode() throws Exception {
+        try (MockSocketIoServer a = new MockSocketIoServer()) {
+            String pid = Long.toString(ProcessHandle.current().pid());
+            Options o = Options.parse("--protocol", "socketio", "--urls", "ws://127.0.0.1:" + a.port() + "/socket.io/",
+                    "--subscribers", "40", "--rooms", "4", "--publishers", "2", "--rate", "200", "--warmup", "200ms",
+                    "--duration", "1s", "--drain", "2s", "--pids", pid, "--alloc-pids", pid);
+            Report r = FanoutRun.run(o);
+            r.print(System.out);
+            Map<String, Object> d = section(r, "delivery");
+            assertEquals(0, a.badQueries.get());
+            assertEquals(42, a.pongs.get()); // every connection answered the ping after its connect
+            assertEquals(42L, d.get("engine_io_pings"));
+            assertEquals(200L * 10, d.get("expected"));
+            assertEquals(d.get("expected"), d.get("delivered"));
+            assertEquals("clean", r.root.get("verdict"));
+            assertEquals("socketio", section(r, "scenario").get("protocol"));
+            // this JVM allocates while it runs the bench: the per-thread counters were read at both ends
+            assertTrue(((Number) section(r, "server").get("alloc_bytes_per_delivery")).doubleValue() > 0, section(r, "server").toString());
+
+            Report i = IdleRun.run(Options.parse("--mode", "idle", "--protocol", "socketio", "--urls",
+                    "ws://127.0.0.1:" + a.port() + "/socket.io/", "--subscribers", "50", "--rooms", "5", "--hold", "100ms",
+                    "--no-heap", "--pids", pid));
+            assertEquals(50, section(i, "setup").get("ready"));
+            assertEquals(0L, section(i, "setup").get("join_retries"));
         }
     }
 }

@@ -22,6 +22,17 @@ class OptionsTest {
     }
 
     @Test
+    void protocolAndAllocationPids() {
+        assertEquals(Options.Protocol.ROOMCAST, Options.parse().protocol);
+        Options o = Options.parse("--protocol", "socket.io", "--alloc-pids", "11,12");
+        assertEquals(Options.Protocol.SOCKETIO, o.protocol);
+        assertEquals(List.of(11, 12), o.allocPids);
+        assertEquals(Options.Protocol.SOCKETIO, Options.parse("--protocol=socketio").protocol);
+        assertThrows(IllegalArgumentException.class, () -> Options.parse("--protocol", "mqtt"));
+        assertThrows(IllegalArgumentException.class, () -> Options.parse("--protocol", "socketio", "--mode", "churn"));
+    }
+
+    @Test
     void standardScenario() {
         Options o = Options.parse("--urls", "ws://127.0.0.1:8081/ws,ws://127.0.0.1:8082/ws", "--subscribers", "2000",
                 "--rooms", "20", "--rooms-per-sub=1", "--publishers", "4", "--rate", "200", "--duration", "30s",

@@ -39,6 +39,26 @@ class ProcStatsTest {
     }
 
     @Test
+    void sumsThePerThreadAllocationOfAThreadDump() {
+        String dump = String.join("\n",
+                "\"main\" #1 prio=5 os_prio=0 cpu=535.59ms elapsed=4.70s allocated=12909K defined_classes=1436 tid=0x1",
+                "\"Reference Handler\" #2 daemon prio=10 cpu=0.23ms allocated=0B defined_classes=0 tid=0x2",
+                "\"vert.x-eventloop-thread-0\" #20 prio=5 allocated=3M defined_classes=2 tid=0x3",
+                "\"worker\" #21 allocated=512B tid=0x4", "\"big\" #22 allocated=2G tid=0x5");
+        Map<String, Long> a = ServerProbe.parseAllocated(dump);
+        assertEquals(Map.of("0x1", 12909L * 1024, "0x2", 0L, "0x3", 3L << 20, "0x4", 512L, "0x5", 2L << 30), a);
+        Map<String, Long> b = new java.util.HashMap<>(a);
+        b.put("0x1", a.get("0x1") + 100); // allocated 100 bytes since
+        b.remove("0x5");                  // ended: not counted
+        b.put("0x6", 1000L);              // started since: all of it
+        assertEquals(1100L, ServerProbe.allocatedBetween(a, b));
+        assertEquals(null, ServerProbe.parseAllocated("no threads here"));
+        assertEquals(-1, ServerProbe.allocatedBetween(null, b));
+        Map<String, Long> self = ServerProbe.threadAllocatedBytes((int) ProcessHandle.current().pid());
+        assertTrue(self != null && self.values().stream().mapToLong(Long::longValue).sum() > 0, "jcmd Thread.print -e on this JVM");
+    }
+
+    @Test
     void jsonReport() {
         Report r = new Report();
         r.section("a").put("x", 1.5);
