@@ -40,6 +40,9 @@ APPEND=1
 ROOMCAST_JAVA_OPTS=${ROOMCAST_JAVA_OPTS-}
 ROOMCAST_JAVA_OPTS_B=${ROOMCAST_JAVA_OPTS_B-$ROOMCAST_JAVA_OPTS}
 APP_JAR_B=${APP_JAR_B:-$RC_APP_JAR}
+# environment of the roomcast processes, e.g. MALLOC_ARENA_MAX=2 (space-separated NAME=VALUE pairs)
+ROOMCAST_ENV=${ROOMCAST_ENV-}
+ROOMCAST_ENV_B=${ROOMCAST_ENV_B-$ROOMCAST_ENV}
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms256m -Xmx1g -Xmn64m -XX:+UseSerialGC}
 NODE=${NODE:-node}
 ARGS=("$@")
@@ -94,11 +97,11 @@ sys_start() {
   log="$RC_WORK/$sys-$n.log"
   case "$sys" in
     roomcast|roomcast-b)
-      local jar=$RC_APP_JAR opts=$ROOMCAST_JAVA_OPTS
-      [ "$sys" = roomcast-b ] && { jar=$APP_JAR_B; opts=$ROOMCAST_JAVA_OPTS_B; }
+      local jar=$RC_APP_JAR opts=$ROOMCAST_JAVA_OPTS envs=$ROOMCAST_ENV
+      [ "$sys" = roomcast-b ] && { jar=$APP_JAR_B; opts=$ROOMCAST_JAVA_OPTS_B; envs=$ROOMCAST_ENV_B; }
       # no auth and no per-connection rate limit: the peers have neither (a late pacer catches up in bursts)
       # shellcheck disable=SC2086
-      java $opts -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" -Dquarkus.redis.hosts="$REDIS_URL" \
+      env $envs java $opts -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" -Dquarkus.redis.hosts="$REDIS_URL" \
         -Droomcast.auth.mode=none -Droomcast.limits.rate=100000 -Droomcast.limits.burst=100000 -jar "$jar" >"$log" 2>&1 &
       ;;
     ws) PORT=$port HOST=127.0.0.1 REDIS_URL=$REDIS_URL "$NODE" "$RC_ROOT/bench/peers/ws-server.js" >"$log" 2>&1 & ;;

@@ -71,9 +71,9 @@ def main():
     rows = []
     stats = {}
     for s in systems:
-        f = load(work, f"fanout-{s}-*.json")
-        st = load(work, f"storm-{s}-*.json")
-        idle = {n: load(work, f"idle{n}-{s}-*.json") for n in counts}
+        f = load(work, f"fanout-{s}-[0-9]*.json")
+        st = load(work, f"storm-{s}-[0-9]*.json")
+        idle = {n: load(work, f"idle{n}-{s}-[0-9]*.json") for n in counts}
         d = {
             "cpu": values(f, fanout_cpu),
             "user": values(f, lambda r: get(r, "server", "cpu_us_per_delivery_user_sys")[0]),
