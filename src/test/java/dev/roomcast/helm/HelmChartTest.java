@@ -187,28 +187,31 @@ class HelmChartTest {
         assertEquals(Map.of("name", APP, "key", "jwt-public-key", "optional", true),
                 at(env.get("MP_JWT_VERIFY_PUBLICKEY"), "valueFrom.secretKeyRef"));
         // JVM sized for the container (docs/operations.md, "JVM and container settings"): heap 75 % of the
-        // limit, G1 (not the JVM's own choice), a heap that follows the live data, glibc's malloc arenas.
+        // limit, Serial with a 16 MiB young generation (not the JVM's own choice), a heap that follows the live
+        // data, 2 malloc arenas: the settings bench/compare.sh measured against the Node peers.
         assertEquals("75", env.get("JAVA_MAX_MEM_RATIO").get("value"));
-        assertEquals("-XX:+UseG1GC", env.get("GC_CONTAINER_OPTIONS").get("value"));
+        assertEquals("-XX:+UseSerialGC", env.get("GC_CONTAINER_OPTIONS").get("value"));
         assertEquals("10", env.get("GC_MIN_HEAP_FREE_RATIO").get("value"));
         assertEquals("20", env.get("GC_MAX_HEAP_FREE_RATIO").get("value"));
-        assertFalse(env.containsKey("MALLOC_ARENA_MAX"), "0 keeps glibc's default");
-        assertTrue(String.valueOf(env.get("JAVA_OPTS_APPEND").get("value")).contains("-Djava.util.logging.manager=org.jboss.logmanager.LogManager"));
+        assertEquals("2", env.get("MALLOC_ARENA_MAX").get("value"));
+        assertEquals("-Djava.util.logging.manager=org.jboss.logmanager.LogManager -XX:+ExitOnOutOfMemoryError -Xmn16m",
+                env.get("JAVA_OPTS_APPEND").get("value"));
         Map<String, Object> config = at(defaults.get("ConfigMap", APP), "data", Map.class);
         assertEquals("jwt", config.get("ROOMCAST_AUTH_MODE"));
         assertEquals("rc", config.get("ROOMCAST_REDIS_PREFIX"));
         assertEquals("50000", config.get("ROOMCAST_LIMITS_MAX_CONNECTIONS"));
 
         Manifests parallel = render(Map.of("jvm.gc", "Parallel", "jvm.maxRamPercentage", 60, "jvm.maxHeapFreeRatio", 40,
-                "jvm.mallocArenaMax", 2));
+                "jvm.mallocArenaMax", 0, "jvm.youngGen", "", "jvm.extraOpts", "-Xss512k"));
         Map<String, Map<String, Object>> penv = env(container(parallel.get("Deployment", APP), "roomcast"));
         assertEquals("-XX:+UseParallelGC", penv.get("GC_CONTAINER_OPTIONS").get("value"));
         assertEquals("60", penv.get("JAVA_MAX_MEM_RATIO").get("value"));
         assertEquals("40", penv.get("GC_MAX_HEAP_FREE_RATIO").get("value"));
-        assertEquals("2", penv.get("MALLOC_ARENA_MAX").get("value"));
-        // The profile measured for many idle connections per pod.
-        Map<String, Map<String, Object>> senv = env(container(render(Map.of("jvm.gc", "Serial")).get("Deployment", APP), "roomcast"));
-        assertEquals("-XX:+UseSerialGC", senv.get("GC_CONTAINER_OPTIONS").get("value"));
+        assertFalse(penv.containsKey("MALLOC_ARENA_MAX"), "0 keeps glibc's default");
+        assertEquals("-Djava.util.logging.manager=org.jboss.logmanager.LogManager -XX:+ExitOnOutOfMemoryError -Xss512k",
+                penv.get("JAVA_OPTS_APPEND").get("value"));
+        Map<String, Map<String, Object>> genv = env(container(render(Map.of("jvm.gc", "G1")).get("Deployment", APP), "roomcast"));
+        assertEquals("-XX:+UseG1GC", genv.get("GC_CONTAINER_OPTIONS").get("value"));
     }
 
     @Test
