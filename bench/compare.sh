@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # roomcast side by side with the Node stacks it replaces, in one run, on one Redis, driven by the same generator:
-#   roomcast                                   (target/quarkus-app, JVM options of the README's run command)
+#   roomcast                                   (target/quarkus-app, JVM options and environment of the README's run command)
 #   ws       bench/peers/ws-server.js          (ws + ioredis, one Redis channel per room, roomcast's JSON protocol)
 #   socketio bench/peers/socketio-server.js    (socket.io 4 + @socket.io/redis-adapter, Socket.IO v5 protocol)
 # Scenarios (each system in turn, fresh processes, Redis flushed in between):
@@ -35,13 +35,13 @@ STORM_CONNECTING=200
 IDLE_COUNTS="10000 19000"
 IDLE_HOLD=15s
 APPEND=1
-# What a user gets from the README's run command (`java -jar target/quarkus-app/quarkus-run.jar`): no JVM options
-# beyond the ones the README gives. Override to try others; the run records what was used.
-ROOMCAST_JAVA_OPTS=${ROOMCAST_JAVA_OPTS-}
+# What a user gets from the README's run command (and the image and the chart): its JVM options and environment.
+# RunSettingsTest (bench/src/test) keeps these equal to the README. Override to try others; the run records them.
+ROOMCAST_JAVA_OPTS=${ROOMCAST_JAVA_OPTS-"-XX:+UseSerialGC -Xms16m -Xmx512m -Xmn16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"}
+# environment of the roomcast processes (space-separated NAME=VALUE pairs)
+ROOMCAST_ENV=${ROOMCAST_ENV-"MALLOC_ARENA_MAX=2"}
 ROOMCAST_JAVA_OPTS_B=${ROOMCAST_JAVA_OPTS_B-$ROOMCAST_JAVA_OPTS}
 APP_JAR_B=${APP_JAR_B:-$RC_APP_JAR}
-# environment of the roomcast processes, e.g. MALLOC_ARENA_MAX=2 (space-separated NAME=VALUE pairs)
-ROOMCAST_ENV=${ROOMCAST_ENV-}
 ROOMCAST_ENV_B=${ROOMCAST_ENV_B-$ROOMCAST_ENV}
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms256m -Xmx1g -Xmn64m -XX:+UseSerialGC}
 NODE=${NODE:-node}
@@ -209,7 +209,7 @@ if [ "$APPEND" = 1 ]; then
     echo "bench/compare.sh ${ARGS[*]}"
     echo '```'
     echo
-    jvm=${ROOMCAST_JAVA_OPTS:-none beyond the README run command}
+    jvm="${ROOMCAST_ENV:+$ROOMCAST_ENV }${ROOMCAST_JAVA_OPTS:-none}"
     b=""
     case " $SYSTEMS " in *" roomcast-b "*) b="; roomcast-b: $APP_JAR_B with ${ROOMCAST_JAVA_OPTS_B:-no options}" ;; esac
     echo "Systems: $SYSTEMS. roomcast JVM options: $jvm$b. Fan-out: $WARMUP warm-up + $DURATION measured, $ROUNDS round(s)."
