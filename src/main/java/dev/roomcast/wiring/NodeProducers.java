@@ -2,6 +2,7 @@ package dev.roomcast.wiring;
 
 import dev.roomcast.node.Admission;
 import dev.roomcast.node.LeaseEvents;
+import dev.roomcast.node.Node;
 import dev.roomcast.node.NodeId;
 import dev.roomcast.node.ProtocolObserver;
 
@@ -182,12 +183,16 @@ public class NodeProducers {
 
     @Produces
     @Singleton
-    FrameDispatcher dispatcher(Hub hub, RoomcastConfig config, ProtocolObserver observer, Admission admission) {
-        var limits = new FrameDispatcher.Limits(
-                config.limits().maxMessageSize(),
-                config.limits().maxRoomsPerConnection(),
-                Math.max(1, config.history().size()),
-                config.limits().burst());
-        return new FrameDispatcher(hub, limits, observer, admission, Clock.systemUTC());
+    Node node(Hub hub, Broker broker, Presence presence, Admission admission, ProtocolObserver observer,
+            RoomcastConfig config) {
+        var limits = new Node.Limits(config.limits().maxRoomsPerConnection(), Math.max(1, config.history().size()));
+        return new Node(hub, broker, presence, admission, observer, Clock.systemUTC(), limits);
+    }
+
+    @Produces
+    @Singleton
+    FrameDispatcher dispatcher(Node node, RoomcastConfig config, ProtocolObserver observer) {
+        var limits = new FrameDispatcher.Limits(config.limits().maxMessageSize(), config.limits().burst());
+        return new FrameDispatcher(node, limits, observer);
     }
 }
