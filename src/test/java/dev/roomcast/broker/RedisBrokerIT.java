@@ -38,7 +38,7 @@ class RedisBrokerIT extends BrokerContract {
     protected Broker start(BrokerListener listener) {
         client = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.uri())
                 .setMaxPoolSize(4).setMaxPoolWaiting(1024));
-        RedisBroker b = new RedisBroker(new InFlightRedis(client), vertx, "rc", HISTORY_SIZE, Duration.ofMinutes(15),
+        RedisBroker b = new RedisBroker(new RedisBackend(client, vertx, "rc", HISTORY_SIZE, Duration.ofMinutes(15)),
                 Clock.systemUTC(), BrokerObserver.NONE);
         b.start(listener);
         return b;

@@ -1,7 +1,7 @@
 package dev.roomcast.presence;
 
 import dev.roomcast.broker.BrokerObserver;
-import dev.roomcast.broker.InFlightRedis;
+import dev.roomcast.broker.RedisBackend;
 import dev.roomcast.broker.RedisBroker;
 import dev.roomcast.testing.RedisServer;
 import io.vertx.core.Vertx;
@@ -44,8 +44,7 @@ class RedisPresenceIT extends PresenceContract {
 
     @Override
     protected Presence presence() {
-        RedisBroker broker = new RedisBroker(new InFlightRedis(client), vertx, "rc", 100, Duration.ofMinutes(15),
-                Clock.systemUTC(), BrokerObserver.NONE);
-        return new RedisPresence(broker, "node-1");
+        RedisBackend backend = new RedisBackend(client, vertx, "rc", 100, Duration.ofMinutes(15));
+        return new RedisPresence(backend, new RedisBroker(backend, Clock.systemUTC(), BrokerObserver.NONE), "node-1");
     }
 }
