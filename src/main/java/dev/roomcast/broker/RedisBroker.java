@@ -1,9 +1,7 @@
 package dev.roomcast.broker;
 
 import dev.roomcast.protocol.OutboundFrame;
-import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.Offsets;
-import dev.roomcast.protocol.ProtocolException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -200,8 +198,7 @@ public final class RedisBroker implements Broker, RoomPositions {
             }
             if (h.latest == null || Offsets.compare(since, h.latest) > 0) {
                 if (Offsets.parse(since)[0] > clock.millis() + FUTURE_TOLERANCE_MS) {
-                    return Future.failedFuture(new ProtocolException(ErrorCode.bad_request,
-                            "since is ahead of the room's history", null));
+                    return Future.failedFuture(new InvalidPositionException("since is ahead of the room's history"));
                 }
                 // The client saw messages this history no longer has: it lost its tail (failover, restart).
                 return rotateEpoch(room, h.epoch).map(e -> new HistoryPage(e, List.of(), false, position));

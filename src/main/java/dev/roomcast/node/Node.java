@@ -2,6 +2,7 @@ package dev.roomcast.node;
 
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.HistoryPage;
+import dev.roomcast.broker.InvalidPositionException;
 import dev.roomcast.broker.MessageFrames;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.Session;
@@ -16,6 +17,7 @@ import dev.roomcast.protocol.ServerFrames;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -89,7 +91,7 @@ public final class Node {
                     progress.joined = true;
                     CompletionStage<HistoryPage> position = outcome.position() != null
                             ? CompletableFuture.completedFuture(outcome.position())
-                            : broker.history(room, since, epoch, limits.historyLimit());
+                            : refusedAsBadRequest(broker.history(room, since, epoch, limits.historyLimit()), replyId);
                     return position.thenApply(page -> {
                         finishJoin(session, room, since, epoch, replyId, page);
                         if (outcome.firstOfUser() && !outcome.announced()) {
@@ -107,6 +109,16 @@ public final class Node {
                         }
                     }
                 });
+    }
+
+    /** The broker's refusal of a position becomes the client's {@code bad_request}; other failures pass as they are. */
+    private static <T> CompletionStage<T> refusedAsBadRequest(CompletionStage<T> stage, String replyId) {
+        return stage.exceptionallyCompose(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            return CompletableFuture.failedFuture(cause instanceof InvalidPositionException invalid
+                    ? new ProtocolException(ErrorCode.bad_request, invalid.getMessage(), replyId)
+                    : cause);
+        });
     }
 
     /** Whether the registry step of a join completed (a failure after it must undo it). */

@@ -1,7 +1,6 @@
 package dev.roomcast.broker;
 
 import dev.roomcast.protocol.OutboundFrame;
-import dev.roomcast.protocol.ProtocolException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -191,12 +190,12 @@ abstract class BrokerContract {
     }
 
     @Test
-    void aSinceAheadOfTheHistoryIsRefusedAsABadRequest() throws Exception {
+    void aSinceAheadOfTheHistoryIsRefusedAsAnInvalidPosition() throws Exception {
         String room = room();
         Broker.Published p = get(broker.publishRoom(room, 1, body("alice", "1")));
         assertThatThrownBy(() -> get(broker.history(room, offsetAheadOfHistory(), p.epoch(), 10)))
                 .isInstanceOf(ExecutionException.class)
-                .cause().isInstanceOf(ProtocolException.class)
+                .cause().isInstanceOf(InvalidPositionException.class)
                 .hasMessageContaining("ahead");
     }
 
