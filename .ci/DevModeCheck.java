@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  * <pre>
  * java DevModeCheck.java free-port                                  # prints a free TCP port
  * java DevModeCheck.java probe-source PROBE.java ANSWER             # writes the probe resource
+ * java DevModeCheck.java wait-ready http://127.0.0.1:PORT PID SECS  # until /q/health/ready is UP; exit 1 if PID ends
  * java DevModeCheck.java check http://127.0.0.1:PORT PROBE.java     # the checks, exit 1 on the first failure
  * </pre>
  * The probe is a JAX-RS resource ({@code GET /dev-mode-probe}) the script adds to its temporary copy before
@@ -49,6 +50,7 @@ public class DevModeCheck {
                 }
             }
             case "probe-source" -> Files.writeString(Path.of(args[1]), probeSource(args[2]));
+            case "wait-ready" -> System.exit(waitReady(URI.create(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3])));
             case "check" -> {
                 try {
                     check(URI.create(args[1]), Path.of(args[2]));
@@ -83,6 +85,29 @@ public class DevModeCheck {
                     }
                 }
                 """.formatted(answer);
+    }
+
+    /** 0 once {@code /q/health/ready} answers 200; 1 when the process ends first or the time is up. */
+    static int waitReady(URI base, long pid, long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
+                System.err.println("dev-mode check: dev mode (pid " + pid + ") exited before it was ready");
+                return 1;
+            }
+            try {
+                HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(base.resolve("/q/health/ready"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return 0;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        System.err.println("dev-mode check: dev mode was not ready within " + seconds + " s");
+        return 1;
     }
 
     static void check(URI base, Path probe) throws Exception {

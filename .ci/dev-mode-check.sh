@@ -4,7 +4,7 @@
 # /q/dev-ui/ and /ws (3 WebSocket clients join a room and get their acks), changes a Java source file and
 # sees the new answer at the next request without a restart, measures that reload with the 3 clients
 # connected (they must be closed with 1012 and reconnect), checks the log for ERRORs, and stops dev mode.
-# Needs only a JDK 17 and curl (the client is .ci/DevModeCheck.java, compiled into the temporary copy).
+# Needs only a JDK 17 (the client is .ci/DevModeCheck.java, compiled into the temporary copy).
 # Bounded: fails after DEV_CHECK_TIMEOUT seconds (180), printing the dev-mode log, as on any failed step.
 #   DEV_CHECK_MAX_RELOAD_MS  the slowest reload with 3 clients connected that passes (3000)
 #   DEV_CHECK_KEEP=1         keep the temporary copy
@@ -67,11 +67,8 @@ echo "dev-mode check: ./mvnw quarkus:dev on port $port in $tmp"
 dev_pid=$!
 
 base=http://127.0.0.1:$port
-until curl -fsS -o /dev/null --max-time 5 "$base/q/health/ready" 2>/dev/null; do
-  kill -0 "$dev_pid" 2>/dev/null || { wait "$dev_pid" || true; dev_pid=; fail "dev mode exited before it was ready"; }
-  [ "$(left)" -gt 0 ] || fail "dev mode was not ready within ${timeout_s} s"
-  sleep 1
-done
+java -cp "$tmp/.check" DevModeCheck wait-ready "$base" "$dev_pid" "$(left)" \
+  || fail "dev mode did not become ready (/q/health/ready)"
 echo "dev-mode check: ready after $((SECONDS - started)) s"
 
 timeout "$(left)" java -cp "$tmp/.check" -DmaxReloadMs="$max_reload_ms" DevModeCheck check "$base" "$probe" \
