@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * java DevModeCheck.java free-port                                  # prints a free TCP port
  * java DevModeCheck.java probe-source PROBE.java ANSWER             # writes the probe resource
  * java DevModeCheck.java wait-ready http://127.0.0.1:PORT PID SECS  # until /q/health/ready is UP; exit 1 if PID ends
- * java DevModeCheck.java check http://127.0.0.1:PORT PROBE.java     # the checks, exit 1 on the first failure
+ * java DevModeCheck.java check http://127.0.0.1:PORT PROBE.java LOG # the checks, exit 1 on the first failure
  * </pre>
  * The probe is a JAX-RS resource ({@code GET /dev-mode-probe}) the script adds to its temporary copy before
  * dev mode starts; editing it is the Java change whose answer must show at the next request.
@@ -53,14 +53,14 @@ public class DevModeCheck {
             case "wait-ready" -> System.exit(waitReady(URI.create(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3])));
             case "check" -> {
                 try {
-                    check(URI.create(args[1]), Path.of(args[2]));
+                    check(URI.create(args[1]), Path.of(args[2]), Path.of(args[3]));
                 } catch (CheckFailed e) {
                     System.err.println("dev-mode check FAILED: " + e.getMessage());
                     System.exit(1);
                 }
             }
             default -> {
-                System.err.println("usage: DevModeCheck free-port | probe-source FILE ANSWER | check BASE_URL PROBE_FILE");
+                System.err.println("usage: DevModeCheck free-port | probe-source FILE ANSWER | wait-ready BASE_URL PID SECONDS | check BASE_URL PROBE_FILE LOG");
                 System.exit(2);
             }
         }
@@ -110,7 +110,7 @@ public class DevModeCheck {
         return 1;
     }
 
-    static void check(URI base, Path probe) throws Exception {
+    static void check(URI base, Path probe, Path log) throws Exception {
         // 1. What the README promises: the demo page, health, metrics, the Dev UI, the WebSocket.
         expect(get(base, "/"), 200, "<html", "GET /");
         expect(get(base, "/q/health"), 200, "\"UP\"", "GET /q/health");
@@ -162,16 +162,40 @@ public class DevModeCheck {
 
         // 6. The same reload without any client, for comparison.
         long withoutClients = reload(base, probe, "probe-4");
-        // The target is MAX_RELOAD_MS. On a loaded machine even a reload without clients can take longer; then
-        // the clients may add at most a second (waiting the drain window would add seconds).
-        long limit = Math.max(MAX_RELOAD_MS, withoutClients + 1000);
-        System.out.printf("dev-mode check: reload times: first %d ms; with 3 WebSocket clients connected %d ms; "
-                + "without clients %d ms (target %d ms, limit here %d ms)%n", first, withClients, withoutClients,
-                MAX_RELOAD_MS, limit);
-        if (withClients >= limit) {
-            throw new CheckFailed("the reload with 3 WebSocket clients took " + withClients + " ms, limit " + limit
-                    + " ms (without clients: " + withoutClients + " ms)");
+
+        // What the clients cost the reload: the drain that closed them, as the application logged it.
+        long drainMs = drainOfThreeConnections(log);
+        System.out.printf("dev-mode check: reload times: first %d ms; with 3 WebSocket clients connected %d ms, of which "
+                + "%d ms closing them; without clients %d ms (target %d ms)%n", first, withClients, drainMs,
+                withoutClients, MAX_RELOAD_MS);
+        if (drainMs >= 1000) {
+            throw new CheckFailed("closing the 3 WebSocket clients took " + drainMs + " ms of the reload (limit 1000 ms):"
+                    + " does dev mode wait the drain window?");
         }
+        if (withClients >= MAX_RELOAD_MS) {
+            // A loaded machine makes every reload slow; the clients are not the cause when the drain was quick
+            // and a reload without them is as slow. Only a gross difference fails.
+            if (withClients > 2 * withoutClients + 1000) {
+                throw new CheckFailed("the reload with 3 WebSocket clients took " + withClients + " ms, target "
+                        + MAX_RELOAD_MS + " ms, without clients " + withoutClients + " ms");
+            }
+            System.out.printf("dev-mode check: WARNING: the reloads took longer than the %d ms target on this machine "
+                    + "(with clients %d ms, without %d ms; the clients cost %d ms): a loaded machine?%n", MAX_RELOAD_MS,
+                    withClients, withoutClients, drainMs);
+        }
+    }
+
+    private static final Pattern DRAINED = Pattern.compile("closing 3 connections with 1012.*?\\n.*?drained in (\\d+) ms",
+            Pattern.DOTALL);
+
+    /** The duration the application logged for the drain of the 3 clients ({@code node.Drain}). */
+    static long drainOfThreeConnections(Path log) throws IOException {
+        Matcher m = DRAINED.matcher(Files.readString(log));
+        if (!m.find()) {
+            throw new CheckFailed("the dev-mode log has no drain of the 3 connections (\"closing 3 connections with 1012\" "
+                    + "followed by \"drained in N ms\")");
+        }
+        return Long.parseLong(m.group(1));
     }
 
     /** Edits the probe, then measures the next request: it triggers the reload and answers after it. */

@@ -6,7 +6,9 @@
 # connected (they must be closed with 1012 and reconnect), checks the log for ERRORs, and stops dev mode.
 # Needs only a JDK 17 (the client is .ci/DevModeCheck.java, compiled into the temporary copy).
 # Bounded: fails after DEV_CHECK_TIMEOUT seconds (180), printing the dev-mode log, as on any failed step.
-#   DEV_CHECK_MAX_RELOAD_MS  the slowest reload with 3 clients connected that passes (3000)
+#   DEV_CHECK_MAX_RELOAD_MS  the reload target with 3 clients connected (3000). Closing the clients must take
+#                            < 1 s of it; over the target only a reload much slower than one without clients fails
+#                            (a loaded machine slows every reload), else a WARNING
 #   DEV_CHECK_KEEP=1         keep the temporary copy
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,7 +73,7 @@ java -cp "$tmp/.check" DevModeCheck wait-ready "$base" "$dev_pid" "$(left)" \
   || fail "dev mode did not become ready (/q/health/ready)"
 echo "dev-mode check: ready after $((SECONDS - started)) s"
 
-timeout "$(left)" java -cp "$tmp/.check" -DmaxReloadMs="$max_reload_ms" DevModeCheck check "$base" "$probe" \
+timeout "$(left)" java -cp "$tmp/.check" -DmaxReloadMs="$max_reload_ms" DevModeCheck check "$base" "$probe" "$log" \
   || fail "the checks against dev mode failed (or ran out of the ${timeout_s} s)"
 
 # A quiet start: nothing logged at ERROR (such as Dev Services looking for a container runtime).
