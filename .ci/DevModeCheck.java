@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * <pre>
  * java DevModeCheck.java free-port                                  # prints a free TCP port
  * java DevModeCheck.java probe-source PROBE.java ANSWER             # writes the probe resource
- * java DevModeCheck.java wait-ready http://127.0.0.1:PORT PID SECS  # until /q/health/ready is UP; exit 1 if PID ends
+ * java DevModeCheck.java wait-ready http://127.0.0.1:PORT PID SECS LOG  # until /q/health/ready is UP; exit 1 if
+ *                                                                      # PID ends or LOG says the start failed
  * java DevModeCheck.java check http://127.0.0.1:PORT PROBE.java LOG # the checks, exit 1 on the first failure
  * </pre>
  * The probe is a JAX-RS resource ({@code GET /dev-mode-probe}) the script adds to its temporary copy before
@@ -50,7 +51,8 @@ public class DevModeCheck {
                 }
             }
             case "probe-source" -> Files.writeString(Path.of(args[1]), probeSource(args[2]));
-            case "wait-ready" -> System.exit(waitReady(URI.create(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3])));
+            case "wait-ready" -> System.exit(waitReady(URI.create(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]),
+                    Path.of(args[4])));
             case "check" -> {
                 try {
                     check(URI.create(args[1]), Path.of(args[2]), Path.of(args[3]));
@@ -60,7 +62,7 @@ public class DevModeCheck {
                 }
             }
             default -> {
-                System.err.println("usage: DevModeCheck free-port | probe-source FILE ANSWER | wait-ready BASE_URL PID SECONDS | check BASE_URL PROBE_FILE LOG");
+                System.err.println("usage: DevModeCheck free-port | probe-source FILE ANSWER | wait-ready BASE_URL PID SECONDS LOG | check BASE_URL PROBE_FILE LOG");
                 System.exit(2);
             }
         }
@@ -87,12 +89,19 @@ public class DevModeCheck {
                 """.formatted(answer);
     }
 
-    /** 0 once {@code /q/health/ready} answers 200; 1 when the process ends first or the time is up. */
-    static int waitReady(URI base, long pid, long seconds) throws InterruptedException {
+    /**
+     * 0 once {@code /q/health/ready} answers 200; 1 when the process ends first, the time is up, or the log says
+     * the application failed to start (dev mode then stays up with an error page, waiting for a fix).
+     */
+    static int waitReady(URI base, long pid, long seconds, Path log) throws InterruptedException, IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
             if (ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
                 System.err.println("dev-mode check: dev mode (pid " + pid + ") exited before it was ready");
+                return 1;
+            }
+            if (Files.exists(log) && readLog(log).contains("Failed to start quarkus")) {
+                System.err.println("dev-mode check: the application failed to start in dev mode");
                 return 1;
             }
             try {
@@ -188,9 +197,14 @@ public class DevModeCheck {
     private static final Pattern DRAINED = Pattern.compile("closing 3 connections with 1012.*?\\n.*?drained in (\\d+) ms",
             Pattern.DOTALL);
 
+    /** The log as Latin-1: any bytes read, whatever Maven or the JVM wrote. */
+    static String readLog(Path log) throws IOException {
+        return new String(Files.readAllBytes(log), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     /** The duration the application logged for the drain of the 3 clients ({@code node.Drain}). */
     static long drainOfThreeConnections(Path log) throws IOException {
-        Matcher m = DRAINED.matcher(Files.readString(log));
+        Matcher m = DRAINED.matcher(readLog(log));
         if (!m.find()) {
             throw new CheckFailed("the dev-mode log has no drain of the 3 connections (\"closing 3 connections with 1012\" "
                     + "followed by \"drained in N ms\")");

@@ -69,7 +69,7 @@ echo "dev-mode check: ./mvnw quarkus:dev on port $port in $tmp"
 dev_pid=$!
 
 base=http://127.0.0.1:$port
-java -cp "$tmp/.check" DevModeCheck wait-ready "$base" "$dev_pid" "$(left)" \
+java -cp "$tmp/.check" DevModeCheck wait-ready "$base" "$dev_pid" "$(left)" "$log" \
   || fail "dev mode did not become ready (/q/health/ready)"
 echo "dev-mode check: ready after $((SECONDS - started)) s"
 
