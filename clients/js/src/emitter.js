@@ -5,7 +5,7 @@
  */
 export class Emitter {
   constructor() {
-    /** @type {Map<keyof Events, Set<(...args: any[]) => void>>} */
+    /** @internal @type {Map<keyof Events, Set<(...args: any[]) => void>>} */
     this._listeners = new Map();
   }
 
@@ -56,6 +56,7 @@ export class Emitter {
    * @param {K} event
    * @param {Events[K]} args
    * @protected
+   * @internal
    */
   _emit(event, ...args) {
     const set = this._listeners.get(event);

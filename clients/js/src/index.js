@@ -194,42 +194,52 @@ export class Roomcast extends Emitter {
    */
   constructor(url, options = {}) {
     super();
+    /** @internal */
     this._url = url;
+    /** @internal */
     this._opts = options;
     const rc = options.reconnect;
-    /** @type {{ minDelay: number, maxDelay: number } | null} */
+    /** @internal @type {{ minDelay: number, maxDelay: number } | null} */
     this._backoff = rc === false ? null : { minDelay: rc?.minDelay ?? 250, maxDelay: rc?.maxDelay ?? 10000 };
+    /** @internal */
     this._timeout = options.timeout ?? 10000;
-    /** @type {State} */
+    /** @internal @type {State} */
     this._state = 'disconnected';
     /** @type {string | undefined} */
     this.user = options.user;
     /** @type {string | undefined} the node of the current or last connection */
     this.node = undefined;
-    /** @type {Map<string, Room>} */
+    /** @internal @type {Map<string, Room>} */
     this._rooms = new Map();
-    /** @type {Map<string, Pending>} */
+    /** @internal @type {Map<string, Pending>} */
     this._pending = new Map();
-    /** @type {string[]} ids sent on the current connection, oldest first: replies come in this order */
+    /** @internal @type {string[]} ids sent on the current connection, oldest first: replies come in this order */
     this._inflight = [];
+    /** @internal */
     this._seq = 0;
+    /** @internal */
     this._gen = 0;          // connection generation: events of an abandoned socket are ignored
+    /** @internal */
     this._wanted = false;   // connect() was called and neither disconnect() nor close() since
+    /** @internal */
     this._failures = 0;     // consecutive failed attempts, for the backoff
+    /** @internal */
     this._attempts = 0;     // attempts ever, for the URL rotation
-    /** @type {any} */
+    /** @internal @type {any} */
     this._ws = null;
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    /** @internal @type {ReturnType<typeof setTimeout> | undefined} */
     this._retryTimer = undefined;
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    /** @internal @type {ReturnType<typeof setTimeout> | undefined} */
     this._connectTimer = undefined;
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    /** @internal @type {ReturnType<typeof setTimeout> | undefined} */
     this._pingTimer = undefined;
+    /** @internal */
     this._lastRx = 0;
-    /** @type {number | undefined} index into a list of URLs */
+    /** @internal @type {number | undefined} index into a list of URLs */
     this._urlCursor = undefined;
+    /** @internal */
     this._connectedAt = 0;
-    /** @type {{ resolve: () => void, reject: (e: RoomcastError) => void }[]} */
+    /** @internal @type {{ resolve: () => void, reject: (e: RoomcastError) => void }[]} */
     this._connectWaiters = [];
   }
 
@@ -310,22 +320,22 @@ export class Roomcast extends Emitter {
 
   // --- connection ----------------------------------------------------------------------------------------
 
-  /** @param {State} state @param {StateInfo} info */
+  /** @internal @param {State} state @param {StateInfo} info */
   _setState(state, info) {
     this._state = state;
     this._emit('state', state, info);
   }
 
+  /** @internal */
   async _nextUrl() {
     const url = this._url;
     const attempt = this._attempts++;
     if (typeof url === 'function') return url(attempt);
-    if (Array.isArray(url)) return url[this._urlIndex() % url.length];
+    if (Array.isArray(url)) return url[(this._urlCursor ?? 0) % url.length];
     return url;
   }
 
-  _urlIndex() { return this._urlCursor ?? 0; }
-
+  /** @internal */
   async _webSocketClass() {
     if (this._opts.WebSocket) return this._opts.WebSocket;
     const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -339,6 +349,7 @@ export class Roomcast extends Emitter {
     throw new RoomcastError('no_websocket', 'no WebSocket implementation: install the ws package or pass options.WebSocket');
   }
 
+  /** @internal */
   async _open() {
     const gen = ++this._gen;
     this._setState('connecting', {});
@@ -406,7 +417,7 @@ export class Roomcast extends Emitter {
     }, this._opts.connectTimeout ?? 10000);
   }
 
-  /** Detaches the current socket and closes it without waiting for anything from it. */
+  /** @internal Detaches the current socket and closes it without waiting for anything from it. */
   _abandon() {
     const ws = this._ws;
     this._ws = null;
@@ -426,6 +437,7 @@ export class Roomcast extends Emitter {
    * @param {StateInfo} info
    * @param {{ status?: number, retryAfter?: number }} [refused]
    * @param {Error} [cause]
+   * @internal
    */
   _afterFailure(gen, info, refused = {}, cause) {
     const wasConnected = this._state === 'connected';
@@ -449,7 +461,7 @@ export class Roomcast extends Emitter {
       return;
     }
     // Rotate through a list of URLs: the next attempt goes to the next instance.
-    this._urlCursor = this._urlIndex() + 1;
+    this._urlCursor = (this._urlCursor ?? 0) + 1;
     const { minDelay, maxDelay } = this._backoff;
     const cap = Math.min(maxDelay, minDelay * 2 ** Math.min(this._failures, 30));
     let delay = Math.random() * cap;
@@ -463,7 +475,7 @@ export class Roomcast extends Emitter {
     }, delay);
   }
 
-  /** Forgets the socket: timers off, requests in flight rejected, rooms unsubscribed. */
+  /** @internal Forgets the socket: timers off, requests in flight rejected, rooms unsubscribed. */
   _cleanupConnection() {
     if (this._ws) this._abandon();
     clearTimeout(this._connectTimer);
@@ -484,6 +496,7 @@ export class Roomcast extends Emitter {
   /**
    * @param {StateInfo} info
    * @param {boolean} manual
+   * @internal
    */
   _drop(info, manual) {
     clearTimeout(this._retryTimer);
@@ -504,7 +517,7 @@ export class Roomcast extends Emitter {
     for (const w of this._connectWaiters.splice(0)) w.reject(err);
   }
 
-  /** @param {RoomcastError} error */
+  /** @internal @param {RoomcastError} error */
   _rejectQueued(error) {
     for (const [id, p] of this._pending) {
       if (p.gen !== 0 || p.frame.type === 'join') continue;
@@ -517,6 +530,7 @@ export class Roomcast extends Emitter {
   /**
    * @param {RoomcastError} error
    * @param {StateInfo} info
+   * @internal
    */
   _giveUp(error, info) {
     this._wanted = false;
@@ -538,6 +552,7 @@ export class Roomcast extends Emitter {
   /**
    * @param {number} gen
    * @param {any} raw
+   * @internal
    */
   _onFrame(gen, raw) {
     if (gen !== this._gen) return;
@@ -563,6 +578,7 @@ export class Roomcast extends Emitter {
   /**
    * @param {number} gen
    * @param {any} f
+   * @internal
    */
   _onWelcome(gen, f) {
     clearTimeout(this._connectTimer);
@@ -580,7 +596,7 @@ export class Roomcast extends Emitter {
     this._schedulePing(gen);
   }
 
-  /** @param {number} gen */
+  /** @internal @param {number} gen */
   _schedulePing(gen) {
     const interval = this._opts.pingInterval ?? 15000;
     if (interval <= 0) return;
@@ -605,7 +621,7 @@ export class Roomcast extends Emitter {
     this._pingTimer = setTimeout(tick, interval);
   }
 
-  /** @param {any} f */
+  /** @internal @param {any} f */
   _onReply(f) {
     const id = typeof f.id === 'string' ? f.id : undefined;
     if (id === undefined) return;
@@ -615,7 +631,7 @@ export class Roomcast extends Emitter {
     else p.resolve(f);
   }
 
-  /** @param {any} f */
+  /** @internal @param {any} f */
   _onError(f) {
     const error = new RoomcastError(String(f.code), String(f.message ?? f.code), f);
     // An error without id (rate_limited, too_large: refused before the id was read) answers the oldest
@@ -633,6 +649,7 @@ export class Roomcast extends Emitter {
   /**
    * @param {string} id
    * @returns {Pending | undefined}
+   * @internal
    */
   _settle(id) {
     const p = this._pending.get(id);
@@ -651,6 +668,7 @@ export class Roomcast extends Emitter {
    * @param {Record<string, unknown> & { type: string }} frame
    * @param {number} [timeout]
    * @returns {Promise<any>}
+   * @internal
    */
   _request(frame, timeout = this._timeout) {
     if (this._state === 'closed') return Promise.reject(new RoomcastError('closed', 'the client was closed'));
@@ -674,6 +692,7 @@ export class Roomcast extends Emitter {
   /**
    * @param {string} id
    * @param {Pending} p
+   * @internal
    */
   _transmit(id, p) {
     p.gen = this._gen;
@@ -711,18 +730,21 @@ export class Room extends Emitter {
     super();
     this.client = client;
     this.name = name;
+    /** @internal */
     this._wanted = false;
+    /** @internal */
     this._subscribed = false;
     /** @type {string | null} the epoch of the last message (or join ack) processed */
     this.epoch = null;
     /** @type {string | null} the offset of the last message (or join ack) processed */
     this.offset = null;
-    /** @type {{ resolve: (s: Subscribed) => void, reject: (e: RoomcastError) => void }[]} */
+    /** @internal @type {{ resolve: (s: Subscribed) => void, reject: (e: RoomcastError) => void }[]} */
     this._joinWaiters = [];
+    /** @internal */
     this._joinRetries = 0;
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    /** @internal @type {ReturnType<typeof setTimeout> | undefined} */
     this._rejoinTimer = undefined;
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    /** @internal @type {ReturnType<typeof setTimeout> | undefined} */
     this._joinTimer = undefined;
   }
 
@@ -803,6 +825,7 @@ export class Room extends Emitter {
 
   // --- internals, called by the client ------------------------------------------------------------------
 
+  /** @internal */
   _sendJoin() {
     clearTimeout(this._rejoinTimer);
     /** @type {Record<string, unknown> & { type: string }} */
@@ -817,6 +840,7 @@ export class Room extends Emitter {
   /**
    * @param {Pending} p
    * @param {any} f
+   * @internal
    */
   _onJoinAck(p, f) {
     if (!this._wanted) return;
@@ -846,6 +870,7 @@ export class Room extends Emitter {
   /**
    * @param {Pending} p
    * @param {RoomcastError} error
+   * @internal
    */
   _onJoinError(p, error) {
     if (!this._wanted) return;
@@ -869,7 +894,7 @@ export class Room extends Emitter {
     else this._emit('error', error);
   }
 
-  /** join() waited too long (for a connection or for the ack). */
+  /** @internal join() waited too long (for a connection or for the ack). */
   _onJoinTimeout() {
     if (!this._wanted || this._joinWaiters.length === 0) return;
     // If the server still joins us, leave again so that the state stays simple.
@@ -882,12 +907,14 @@ export class Room extends Emitter {
    * A join frame got no reply in time. A first join is failed by `_onJoinTimeout`; a rejoin is retried.
    *
    * @param {Pending} p
+   * @internal
    */
   _onRejoinTimeout(p) {
     if (!this._wanted || this._joinWaiters.length > 0) return;
     if (p.gen === this.client._gen && this.client._state === 'connected') this._retryLater();
   }
 
+  /** @internal */
   _retryLater() {
     const delay = Math.random() * Math.min(10000, 250 * 2 ** Math.min(this._joinRetries++, 10));
     clearTimeout(this._rejoinTimer);
@@ -896,13 +923,13 @@ export class Room extends Emitter {
     }, delay);
   }
 
-  /** @param {RoomcastError} error */
+  /** @internal @param {RoomcastError} error */
   _failJoin(error) {
     clearTimeout(this._joinTimer);
     for (const w of this._joinWaiters.splice(0)) w.reject(error);
   }
 
-  /** @param {any} f */
+  /** @internal @param {any} f */
   _onMessage(f) {
     if (!this._wanted) return;   // late frames after leave()
     if (this.epoch !== null && f.epoch !== this.epoch) {
@@ -916,7 +943,7 @@ export class Room extends Emitter {
     this._emit('message', { room: f.room, from: f.from, data: f.data, offset: f.offset, epoch: f.epoch, ts: f.ts });
   }
 
-  /** @param {any} f */
+  /** @internal @param {any} f */
   _onPresence(f) {
     if (!this._wanted) return;
     this._emit(f.type === 'left' ? 'left' : 'joined', { room: f.room, user: f.user });
