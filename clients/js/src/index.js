@@ -456,8 +456,12 @@ export class Roomcast extends Emitter {
       return;
     }
     if (!this._wanted || this._backoff === null) {
+      this._wanted = false;
+      const error = new RoomcastError('disconnected', `not connected (close ${info.code}) and not reconnecting`, info);
       this._setState('disconnected', info);
-      this._rejectQueued(new RoomcastError('disconnected', 'not connected'));
+      this._rejectQueued(error);
+      for (const w of this._connectWaiters.splice(0)) w.reject(error);
+      for (const room of this._rooms.values()) room._failJoin(error);
       return;
     }
     // Rotate through a list of URLs: the next attempt goes to the next instance.
@@ -543,7 +547,10 @@ export class Roomcast extends Emitter {
       p.reject(error);
     }
     for (const w of this._connectWaiters.splice(0)) w.reject(error);
-    for (const room of this._rooms.values()) room._failJoin(error);
+    for (const room of this._rooms.values()) {
+      clearTimeout(room._rejoinTimer);
+      room._failJoin(error);
+    }
     this._setState('closed', { ...info, error });
   }
 

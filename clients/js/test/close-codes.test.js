@@ -106,6 +106,21 @@ describe('close codes and refused upgrades', () => {
     rc.close();
   });
 
+  test('reconnect: false stays disconnected after a close; connect() starts again', async () => {
+    plan = [{ close: 1012 }];
+    const before = upgrades;
+    const { rc, states } = connectWith({ reconnect: false });
+    await rc.connect();
+    await until('disconnected', () => rc.state === 'disconnected', 5000);
+    assert.equal(states.at(-1)?.info.reconnectIn, undefined);
+    await assert.rejects(rc.ping(), { code: 'disconnected' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(upgrades - before, 1);
+    await rc.connect();
+    assert.equal(upgrades - before, 2);
+    rc.close();
+  });
+
   test('a list of URLs is tried in turn', async () => {
     const dead = `ws://127.0.0.1:1/ws`;
     const rc = new Roomcast([dead, `ws://127.0.0.1:${port}/ws`], { WebSocket, reconnect: { minDelay: 10, maxDelay: 50 }, pingInterval: 0 });
