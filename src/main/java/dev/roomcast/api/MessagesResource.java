@@ -8,7 +8,7 @@ import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.Json;
 import dev.roomcast.protocol.Names;
 import dev.roomcast.protocol.ServerFrames;
-import dev.roomcast.ws.ProtocolObserver;
+import dev.roomcast.node.ProtocolObserver;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;

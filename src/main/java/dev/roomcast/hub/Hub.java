@@ -1,5 +1,7 @@
 package dev.roomcast.hub;
 
+import dev.roomcast.protocol.OutboundFrame;
+
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerListener;
 import dev.roomcast.broker.HistoryPage;

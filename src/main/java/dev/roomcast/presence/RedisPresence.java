@@ -1,5 +1,6 @@
 package dev.roomcast.presence;
 
+import dev.roomcast.protocol.Member;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.PoolBusyRetry;
 import dev.roomcast.broker.RedisBroker;

@@ -1,11 +1,13 @@
 package dev.roomcast.ws;
 
+import dev.roomcast.node.ProtocolObserver;
+
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.MessageFrames;
-import dev.roomcast.hub.CloseCodes;
+import dev.roomcast.protocol.CloseCodes;
 import dev.roomcast.hub.Hub;
-import dev.roomcast.hub.OutboundFrame;
+import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.hub.Session;
 import dev.roomcast.node.Admission;
 import dev.roomcast.protocol.ClientFrame;

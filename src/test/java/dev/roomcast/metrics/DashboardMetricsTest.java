@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.testing.TestPaths;
 import dev.roomcast.testing.WsClient;
+import dev.roomcast.testing.WsClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -55,7 +56,7 @@ class DashboardMetricsTest {
     Hub hub;
 
     private final HttpClient http = HttpClient.newHttpClient();
-    private final List<WsClient> clients = new ArrayList<>();
+    private final WsClients clients = new WsClients(() -> base.resolve("ws"), () -> hub.connectionCount());
     private static String scrape;
 
     @BeforeEach
@@ -93,8 +94,7 @@ class DashboardMetricsTest {
 
     @AfterEach
     void closeAll() {
-        clients.forEach(WsClient::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> hub.connectionCount() == 0);
+        clients.closeAll();
     }
 
     @Test
@@ -230,9 +230,7 @@ class DashboardMetricsTest {
     // --- helpers -------------------------------------------------------------------------------
 
     private WsClient connect(String url) {
-        WsClient c = WsClient.connect(url);
-        clients.add(c);
-        return c;
+        return clients.connectUrl(url);
     }
 
     private void post(String path, String body) throws IOException, InterruptedException {

@@ -3,6 +3,7 @@ package dev.roomcast.ws;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.testing.WsClient;
+import dev.roomcast.testing.WsClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -30,19 +31,15 @@ class ProtocolTest {
     @Inject
     Hub hub;
 
-    private final List<WsClient> clients = new ArrayList<>();
+    private final WsClients clients = new WsClients(() -> ws, () -> hub.connectionCount());
 
     private WsClient connect(String user) {
-        String url = ws.toString().replaceFirst("^http", "ws") + (user == null ? "" : "?user=" + user);
-        WsClient c = WsClient.connect(url);
-        clients.add(c);
-        return c;
+        return clients.connect(user);
     }
 
     @AfterEach
     void closeAll() {
-        clients.forEach(WsClient::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> hub.connectionCount() == 0);
+        clients.closeAll();
     }
 
     @Test

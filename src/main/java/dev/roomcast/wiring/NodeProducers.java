@@ -1,6 +1,11 @@
-package dev.roomcast.node;
+package dev.roomcast.wiring;
 
-import dev.roomcast.auth.UpgradeObserver;
+import dev.roomcast.node.Admission;
+import dev.roomcast.node.LeaseEvents;
+import dev.roomcast.node.NodeId;
+import dev.roomcast.node.ProtocolObserver;
+
+import dev.roomcast.ws.UpgradeObserver;
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerObserver;
 import dev.roomcast.broker.InFlightRedis;
@@ -27,7 +32,7 @@ import jakarta.enterprise.event.Observes;
 import dev.roomcast.ws.ConnectionObserver;
 import dev.roomcast.ws.FrameDispatcher;
 import dev.roomcast.ws.SinkObserver;
-import dev.roomcast.ws.ProtocolObserver;
+import dev.roomcast.node.ProtocolObserver;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -137,7 +142,7 @@ public class NodeProducers {
     Optional<NodeLease> nodeLease(Broker broker, Presence presence, Hub hub, Instance<Redis> redis, Vertx vertx,
             NodeId nodeId, RoomcastConfig config) {
         if (broker instanceof RedisBroker r && presence instanceof RedisPresence p) {
-            NodeLease lease = new NodeLease(r.redis(), r.keys(), p, hub, vertx, nodeId.value(),
+            NodeLease lease = new NodeLease(r.redis(), r.keys(), p, new LeaseEvents(hub, p), vertx, nodeId.value(),
                     config.presence().leaseTtl(), config.presence().leaseRefresh());
             lease.start();
             return Optional.of(lease);
