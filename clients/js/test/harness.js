@@ -1,7 +1,7 @@
 // Real processes for the tests: the packaged roomcast jar and redis-server, each on free ports of 127.0.0.1.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -163,8 +163,21 @@ export class Roomcast {
     children.delete(this.proc);
   }
 
-  /** SIGSTOP: the process keeps its sockets open but answers nothing, as a hung node or a dead network. */
-  pause() { this.proc?.kill('SIGSTOP'); }
+  /**
+   * SIGSTOP: the process keeps its sockets open but answers nothing, as a hung node or a dead network.
+   * Resolves once every thread is stopped (a thread busy in the kernel stops only when it leaves it).
+   */
+  async pause() {
+    const pid = this.proc?.pid;
+    this.proc?.kill('SIGSTOP');
+    await until(`${this.name} to be stopped`, () => readdirSync(`/proc/${pid}/task`).every((t) => {
+      try {
+        return /^\d+ \(.*\) [tT] /.test(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'));
+      } catch {
+        return true;   // a thread that ended meanwhile
+      }
+    }), 10000);
+  }
   resume() { this.proc?.kill('SIGCONT'); }
 
   /** Posts to a room through the HTTP API; returns the response body. */

@@ -138,7 +138,7 @@ describe('one node', () => {
     assert.ok(api.offset);
     await got.waitFor(1);
 
-    node.pause();
+    await node.pause();
     const pausedAt = Date.now();
     try {
       const t0 = Date.now();
