@@ -20,7 +20,8 @@ function client(user, options = {}) {
   return rc;
 }
 
-before(async () => { node = await new Node('single').start(); });
+// A short history, so that a long disconnect outgrows it.
+before(async () => { node = await new Node('single', { 'roomcast.history.size': 50 }).start(); });
 after(async () => {
   for (const c of clients) c.close();
   await node?.kill();
@@ -119,6 +120,26 @@ describe('one node', () => {
     assert.equal(subscribed.length, 2);
     assert.equal(subscribed[1].resumed, true);
     assert.equal(subscribed[1].recovered, true);
+  });
+
+  test('a history trimmed past the last message: gap (trimmed), then what is left, in order', async () => {
+    const gina = client('gina');
+    await gina.connect();
+    const room = gina.room('trim-1');
+    const got = collect(room);
+    await room.join();
+    await node.publish('trim-1', 0);
+    await got.waitFor(1);
+    gina.disconnect();
+    for (let i = 1; i <= 60; i++) await node.publish('trim-1', i);
+    await gina.connect();
+    await got.waitFor(51);
+    await node.publish('trim-1', 61);
+    await got.waitFor(52);
+    assert.equal(got.gaps.length, 1);
+    assert.equal(got.gaps[0].reason, 'trimmed');
+    assert.equal(got.gaps[0].since, got.messages[0].offset);
+    assert.deepEqual(got.data(), [0, ...Array.from({ length: 51 }, (_, i) => i + 11)]);
   });
 
   test('requests time out; a dead connection is detected by ping/pong and the client reconnects and recovers', async () => {
