@@ -122,6 +122,8 @@ public class DevModeCheck {
     static void check(URI base, Path probe, Path log) throws Exception {
         // 1. What the README promises: the demo page, health, metrics, the Dev UI, the WebSocket.
         expect(get(base, "/"), 200, "<html", "GET /");
+        // The demo page imports roomcast-client, which the build copies from clients/js/src (pom.xml).
+        expect(get(base, "/roomcast-client/index.js"), 200, "export class Roomcast", "GET /roomcast-client/index.js");
         expect(get(base, "/q/health"), 200, "\"UP\"", "GET /q/health");
         expect(get(base, "/q/health/ready"), 200, "\"UP\"", "GET /q/health/ready");
         lastRequestNanos = System.nanoTime();
@@ -130,7 +132,7 @@ public class DevModeCheck {
         expect(metrics, 200, "roomcast_connections", "GET /q/metrics");
         expect(get(base, "/q/dev-ui/"), 200, "<html", "GET /q/dev-ui/");
         expect(get(base, "/dev-mode-probe"), 200, "probe-1", "GET /dev-mode-probe before the change");
-        ok("/, /q/health, /q/health/ready, /q/metrics, /q/dev-ui/ and /dev-mode-probe answer");
+        ok("/, /roomcast-client/index.js, /q/health, /q/health/ready, /q/metrics, /q/dev-ui/ and /dev-mode-probe answer");
 
         // 2. A first reload without clients: the first one after the start is the slowest (cold JIT).
         long first = reload(base, probe, "probe-2");
