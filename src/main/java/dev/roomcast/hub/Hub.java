@@ -38,14 +38,6 @@ public final class Hub implements BrokerListener {
         this.observer = observer;
     }
 
-    public Broker broker() {
-        return broker;
-    }
-
-    public Presence presence() {
-        return presence;
-    }
-
     // --- connections ---------------------------------------------------------------------------
 
     /** Registers a new connection; completes once direct messages to its user reach this node. */

@@ -1,5 +1,6 @@
 package dev.roomcast.presence;
 
+import dev.roomcast.broker.RedisBackend;
 import dev.roomcast.broker.RedisKeys;
 import io.vertx.core.Vertx;
 import io.vertx.core.Future;
@@ -36,13 +37,13 @@ public final class NodeLease {
     private long timer = -1;
     private volatile boolean stopped;
 
-    public NodeLease(Redis redis, RedisKeys keys, RedisPresence presence, LeaseListener listener, Vertx vertx, String node,
-            Duration ttl, Duration refresh) {
-        this.redis = redis;
-        this.keys = keys;
+    public NodeLease(RedisBackend backend, RedisPresence presence, LeaseListener listener, String node, Duration ttl,
+            Duration refresh) {
+        this.redis = backend.redis();
+        this.keys = backend.keys();
         this.presence = presence;
         this.listener = listener;
-        this.vertx = vertx;
+        this.vertx = backend.vertx();
         this.node = node;
         this.ttl = ttl;
         this.refresh = refresh;

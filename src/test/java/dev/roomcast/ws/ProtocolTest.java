@@ -256,4 +256,18 @@ class ProtocolTest {
                 .isEqualTo(code);
         assertThat(e.path("message").asText()).isNotBlank();
     }
+
+    @Test
+    void aSinceAheadOfTheRoomsHistoryIsABadRequestAndLeavesTheConnectionOutOfTheRoom() {
+        WsClient alice = connect("alice");
+        JsonNode ack = alice.join("ahead");
+        alice.request("{\"type\":\"leave\",\"room\":\"ahead\"}");
+        JsonNode refused = alice.request("{\"type\":\"join\",\"room\":\"ahead\",\"since\":\"999999\",\"epoch\":\""
+                + ack.path("epoch").asText() + "\"}");
+        assertThat(refused.path("type").asText()).isEqualTo("error");
+        assertThat(refused.path("code").asText()).isEqualTo("bad_request");
+        assertThat(refused.path("message").asText()).isEqualTo("since is ahead of the room's history");
+        assertThat(alice.request("{\"type\":\"publish\",\"room\":\"ahead\",\"data\":1}").path("code").asText())
+                .isEqualTo("not_joined");
+    }
 }
