@@ -124,6 +124,8 @@ public class DevModeCheck {
         HttpResponse<String> page = get(base, "/");
         expect(page, 200, "<html", "GET /");
         demoPageAssets(base, page.body());
+        // The demo page imports roomcast-client, which the build copies from clients/js/src (pom.xml).
+        expect(get(base, "/roomcast-client/index.js"), 200, "export class Roomcast", "GET /roomcast-client/index.js");
         expect(get(base, "/q/health"), 200, "\"UP\"", "GET /q/health");
         expect(get(base, "/q/health/ready"), 200, "\"UP\"", "GET /q/health/ready");
         lastRequestNanos = System.nanoTime();
@@ -132,7 +134,7 @@ public class DevModeCheck {
         expect(metrics, 200, "roomcast_connections", "GET /q/metrics");
         expect(get(base, "/q/dev-ui/"), 200, "<html", "GET /q/dev-ui/");
         expect(get(base, "/dev-mode-probe"), 200, "probe-1", "GET /dev-mode-probe before the change");
-        ok("/ (and its scripts), /q/health, /q/health/ready, /q/metrics, /q/dev-ui/ and /dev-mode-probe answer");
+        ok("/ (and its scripts), /roomcast-client/index.js, /q/health, /q/health/ready, /q/metrics, /q/dev-ui/ and /dev-mode-probe answer");
 
         // 2. A first reload without clients: the first one after the start is the slowest (cold JIT).
         long first = reload(base, probe, "probe-2");
