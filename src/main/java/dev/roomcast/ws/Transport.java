@@ -80,6 +80,25 @@ public final class Transport {
         }
     }
 
+    /**
+     * Call once the session exists: pings and pongs go through {@code controlFrames} (rate limit, counted
+     * pongs) instead of Vert.x, which would answer every ping unbounded.
+     */
+    void limitControlFrames(ControlFrames controlFrames) {
+        if (channel == null) {
+            return;
+        }
+        try {
+            ChannelPipeline pipeline = channel.pipeline();
+            String last = pipeline.lastContext() == null ? null : pipeline.lastContext().name();
+            if (last != null && pipeline.get(ControlFrames.class) == null) {
+                pipeline.addBefore(last, "roomcast-control-frames", controlFrames);
+            }
+        } catch (RuntimeException e) {
+            warnOnce("cannot limit control frames: " + e);
+        }
+    }
+
     /** The Netty channel under the WebSocket, or null when it could not be captured. */
     Channel channel() {
         return channel;

@@ -77,6 +77,23 @@ public final class AppInstance implements AutoCloseable {
         return query == null || query.isEmpty() ? base : base + "?" + query;
     }
 
+    /** The body of {@code GET path} on this instance (e.g. {@code /q/metrics}); fails unless 200. */
+    public String get(String path) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(httpUrl() + path))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new AssertionError("GET " + path + " on " + name + ": " + r.statusCode());
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     public URI wsUri(String query) {
         return URI.create(wsUrl(query));
     }
