@@ -67,6 +67,11 @@ public final class Transport {
             return;
         }
         try {
+            PendingConnections.upgraded(channel);
+        } catch (RuntimeException e) {
+            warnOnce("cannot lift the handshake deadline: " + e);
+        }
+        try {
             ChannelPipeline pipeline = channel.pipeline();
             String last = pipeline.lastContext() == null ? null : pipeline.lastContext().name();
             if (last != null && pipeline.get(Utf8FrameValidator.class) == null) {

@@ -174,6 +174,7 @@ public final class AppInstance implements AutoCloseable {
         private final Map<String, String> config = new LinkedHashMap<>();
         private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx256m"));
         private Duration readyTimeout = DEFAULT_READY_TIMEOUT;
+        private int fdLimit;
         private Path jar = Path.of(System.getProperty(RUNNER_JAR_PROPERTY,
                 TestPaths.target().resolve("quarkus-app/quarkus-run.jar").toString()));
 
@@ -210,6 +211,12 @@ public final class AppInstance implements AutoCloseable {
             return this;
         }
 
+        /** Runs the JVM with this open-file limit ({@code prlimit --nofile}), to reach it in a test. */
+        public Builder fdLimit(int fdLimit) {
+            this.fdLimit = fdLimit;
+            return this;
+        }
+
         public Builder readyTimeout(Duration readyTimeout) {
             this.readyTimeout = readyTimeout;
             return this;
@@ -243,6 +250,9 @@ public final class AppInstance implements AutoCloseable {
         private AppInstance launch(int port) {
             Path logFile = TestPaths.targetSubdir("it-logs").resolve(name + ".log");
             List<String> command = new ArrayList<>();
+            if (fdLimit > 0) {
+                command.addAll(List.of("prlimit", "--nofile=" + fdLimit + ":" + fdLimit, "--"));
+            }
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmArgs);
             command.add("-Dquarkus.http.port=" + port);
