@@ -155,6 +155,19 @@ class TokenHardeningTest {
     }
 
     @Test
+    void originsCompareCaseInsensitivelyButOtherwiseExactly() {
+        Map<String, String> upper = new java.util.HashMap<>(Map.of("Authorization", "Bearer " + Tokens.valid("o")));
+        upper.put("Origin", SecuredProfile.ORIGIN.toUpperCase(java.util.Locale.ROOT));
+        assertThat(WsClient.upgradeStatus(url(), upper, List.of())).as("scheme and host in capitals").isEqualTo(101);
+        for (String foreign : List.of(SecuredProfile.ORIGIN + ".evil.example", SecuredProfile.ORIGIN + ":8443",
+                "http://app.roomcast.test")) {
+            Map<String, String> h = new java.util.HashMap<>(Map.of("Authorization", "Bearer " + Tokens.valid("o")));
+            h.put("Origin", foreign);
+            assertThat(WsClient.upgradeStatus(url(), h, List.of())).as(foreign).isEqualTo(403);
+        }
+    }
+
+    @Test
     void theAudienceIsChecked() {
         assertThat(status(Tokens.valid("alice"))).as("aud roomcast").isEqualTo(101);
         assertThat(status(Tokens.claims("alice").audience("billing-service").sign(Tokens.PRIVATE_KEY)))

@@ -445,7 +445,8 @@ class HelmChartTest {
                   hosts: ["redis://redis.example.com:6379"]
                 """));
         assertEquals(List.of("ConfigMap/" + APP, "ConfigMap/" + APP + "-dashboard", "Deployment/" + APP,
-                "PodDisruptionBudget/" + APP, "Secret/" + APP, "Service/" + APP, "ServiceAccount/" + APP), m.names());
+                "PodDisruptionBudget/" + APP, "Secret/" + APP, "Service/" + APP, "Service/" + APP + "-management",
+                "ServiceAccount/" + APP), m.names());
         Map<String, Object> config = at(m.get("ConfigMap", APP), "data", Map.class);
         assertEquals("standalone", config.get("QUARKUS_REDIS_CLIENT_TYPE"));
         assertEquals("redis://redis.example.com:6379", config.get("QUARKUS_REDIS_HOSTS"));
