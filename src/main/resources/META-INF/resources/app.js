@@ -1,106 +1,19 @@
-'use strict';
-// roomcast demo page: one WebSocket client with automatic reconnect and recovery (docs/protocol.md).
-
-/** A connection to /ws that re-joins its rooms with since/epoch after every reconnect. */
-class RoomcastClient {
-  constructor(user, token, on) {
-    this.user = user; this.token = token; this.on = on;
-    this.rooms = new Map();     // room -> {epoch, offset, since}: where our copy of the room stands
-    this.seq = 0; this.attempt = 0; this.ws = null; this.stopped = false; this.connected = false;
-  }
-
-  connect() {
-    this.stopped = false;
-    const q = new URLSearchParams();
-    if (this.user) q.set('user', this.user);          // used when the server runs with auth.mode=none
-    if (this.token) q.set('access_token', this.token); // used with auth.mode=jwt
-    const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws?' + q);
-    this.ws = ws;
-    ws.onmessage = (e) => this.frame(JSON.parse(e.data));
-    ws.onclose = (e) => {
-      if (ws !== this.ws) return;
-      this.connected = false;
-      if (this.stopped) { this.on.status?.(this, false, 'disconnected'); return; }
-      // Exponential backoff with jitter, so that a restarted node is not hit by every client at once.
-      const delay = Math.min(10000, 500 * 2 ** this.attempt++) * (0.5 + Math.random());
-      this.on.status?.(this, false, `closed (${e.code}), reconnecting in ${(delay / 1000).toFixed(1)} s`);
-      this.timer = setTimeout(() => this.connect(), delay);
-    };
-  }
-
-  disconnect() { this.stopped = true; clearTimeout(this.timer); this.ws?.close(1000); }
-  drop() { this.ws?.close(4000, 'simulated network failure'); }  // onclose reconnects
-  send(frame) { if (this.connected) this.ws.send(JSON.stringify(frame)); }
-
-  join(room) {
-    if (!this.rooms.has(room)) this.rooms.set(room, { epoch: null, offset: null, since: null });
-    this.sendJoin(room);
-  }
-
-  sendJoin(room) {
-    const r = this.rooms.get(room);
-    const frame = { type: 'join', room, id: `j${++this.seq}:${room}` };
-    if (r.epoch !== null && r.offset !== null) { frame.since = r.offset; frame.epoch = r.epoch; }
-    r.since = frame.since ?? null;
-    this.send(frame);
-  }
-
-  leave(room) { this.rooms.delete(room); this.send({ type: 'leave', room, id: `l${++this.seq}` }); }
-  publish(room, data) { this.send({ type: 'publish', room, data, id: `p${++this.seq}` }); }
-  direct(to, data) { this.send({ type: 'send', to, data, id: `d${++this.seq}` }); }
-  presence(room) { this.send({ type: 'presence', room, id: `q${++this.seq}` }); }
-
-  frame(f) {
-    const r = f.room !== undefined ? this.rooms.get(f.room) : undefined;
-    switch (f.type) {
-      case 'welcome':
-        this.connected = true; this.attempt = 0; this.user = f.user;
-        this.on.status?.(this, true, `connected as ${f.user} to ${f.node}`);
-        for (const room of this.rooms.keys()) this.sendJoin(room);   // with since/epoch when we have them
-        break;
-      case 'ack':
-        if (f.epoch === undefined || !r) break;                     // not a join ack
-        // A plain join, or a recovery that lost messages: we stand where the room's history stands now.
-        // (When recovered is true, the replayed messages move the offset forward themselves.)
-        if (f.recovered !== true) r.offset = f.offset ?? '0';
-        r.epoch = f.epoch;
-        this.on.joinAck?.(f.room, r.since, f.recovered);
-        this.presence(f.room);
-        break;
-      case 'message':
-        if (r) { r.offset = f.offset; r.epoch = f.epoch; }
-        this.on.message?.(f);
-        break;
-      case 'error': {
-        const joinRoom = f.id?.startsWith('j') ? f.id.slice(f.id.indexOf(':') + 1) : null;
-        const jr = joinRoom !== null ? this.rooms.get(joinRoom) : undefined;
-        if (jr && jr.since !== null && f.code === 'bad_request') {
-          // The server refused our recovery point (e.g. it restarted with a new history): join afresh.
-          jr.epoch = jr.offset = null;
-          this.on.joinAck?.(joinRoom, 'refused', false);
-          this.sendJoin(joinRoom);
-        } else {
-          if (jr) this.rooms.delete(joinRoom);                        // the join did not happen
-          this.on.error?.(f, joinRoom);
-        }
-        break;
-      }
-      case 'joined': case 'left':                                     // presence events
-        this.on.member?.(f);
-        break;
-      default:
-        this.on[f.type]?.(f);                                         // direct, presence, pong
-    }
-  }
-}
-
-// --- the page ------------------------------------------------------------------------------------
+// roomcast demo page, on roomcast-client (clients/js, copied into the jar at build time): the client does the
+// reconnecting, the rejoining with since/epoch and the deduplication; this file only renders.
+import { Roomcast } from './roomcast-client/index.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_LINES = 300;
+const DROP_MS = 3000;
+const wsUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
 const view = new Map();      // room -> {lines: [], members: Map(user -> connections), unread}
 const directs = [];
-let client = null, selected = null;
+/** @type {Roomcast | null} */
+let client = null;
+let selected = null;
+let dropTimer;
+let stopped = true;          // no client, or the user pressed Disconnect
+let session = '';            // user and token of the current client
 
 function roomView(room) {
   if (!view.has(room)) view.set(room, { lines: [], members: new Map(), unread: 0 });
@@ -164,61 +77,116 @@ function select(room) { selected = room; if (view.has(room)) view.get(room).unre
 
 function setStatus(on, text) {
   $('status').replaceChildren(el('span', on ? 'dot on' : 'dot'), text);
-  $('disconnect').disabled = !client || client.stopped;
+  $('disconnect').disabled = stopped;
   $('drop').disabled = !on;
-  $('connect').disabled = !!client && !client.stopped;
+  $('connect').disabled = !stopped;
 }
 
-const handlers = {
-  status(from, on, text) { if (from === client) setStatus(on, text); },
-  joinAck(room, since, recovered) {
-    if (since === 'refused') addLine(room, { cls: 'bad', text: 'recovery refused by the server: joining afresh — resync from your backend' });
-    else if (since === null) addLine(room, { cls: 'sys', text: `joined ${room}` });
-    else if (recovered) addLine(room, { cls: 'sys', text: `re-joined after a disconnect: recovered ✓ (missed messages since #${since} follow)` });
-    else addLine(room, { cls: 'bad', text: `re-joined: recovered ✗ — messages after #${since} were lost; resync from your backend` });
-  },
-  message(f) { addLine(f.room, { ts: f.ts, offset: f.offset, from: f.from, text: show(f.data) }); },
-  direct(f) { directs.push({ ts: f.ts, peer: f.from, data: f.data }); render(); },
-  presence(f) {
-    const v = view.get(f.room);
-    if (v) { v.members = new Map(f.members.map((m) => [m.user, m.connections])); render(); }
-  },
-  member(f) {                 // joined: a user's first connection came in; left: their last one went
-    const m = view.get(f.room)?.members;
-    if (!m) return;
-    if (f.type === 'left') m.delete(f.user); else if (!m.has(f.user)) m.set(f.user, 1);
-    render();
-  },
-  error(f, room) {
-    if (room !== null) {        // a join that failed: the room is not ours
-      view.delete(room);
-      if (selected === room) selected = view.keys().next().value ?? null;
-    }
-    $('notice').textContent = `${f.code}: ${f.message}`;
-    render();
-  },
-};
+function notice(text) { $('notice').textContent = text; }
+
+async function refreshPresence(room) {
+  try {
+    const p = await client.room(room).presence();
+    const v = view.get(room);
+    if (v) { v.members = new Map(p.members.map((m) => [m.user, m.connections])); render(); }
+  } catch (e) {
+    notice(`${e.code}: ${e.message}`);
+  }
+}
+
+/** Wires a room's events to its view (once per client and room). */
+function watch(room) {
+  const r = client.room(room);
+  if (r.watched) return r;
+  r.watched = true;
+  r.on('message', (m) => addLine(room, { ts: m.ts, offset: m.offset, from: m.from, text: show(m.data) }));
+  r.on('subscribed', (s) => {
+    if (!s.resumed) addLine(room, { cls: 'sys', text: `joined ${room}` });
+    else if (s.recovered) addLine(room, { cls: 'sys', text: `re-joined after a disconnect: recovered ✓ (missed messages follow, each once)` });
+    refreshPresence(room);
+  });
+  r.on('gap', (g) => addLine(room, { cls: 'bad', text: g.reason === 'refused'
+    ? 'recovery refused by the server: joined afresh — resync from your backend'
+    : `re-joined: recovered ✗ (${g.reason}) — messages after #${g.since} were lost; resync from your backend` }));
+  r.on('joined', (e) => { const m = view.get(room)?.members; if (m && !m.has(e.user)) { m.set(e.user, 1); render(); } });
+  r.on('left', (e) => { view.get(room)?.members.delete(e.user); render(); });
+  r.on('error', (e) => { forget(room); notice(`${room}: ${e.code}: ${e.message}`); });
+  return r;
+}
+
+function forget(room) {
+  view.delete(room);
+  if (selected === room) selected = view.keys().next().value ?? null;
+  render();
+}
+
 function connect(user, token) {
-  const previous = client;
-  previous?.disconnect();
-  client = new RoomcastClient(user, token, handlers);
-  // Rooms of a previous session are joined again, and recovered from where that session stopped.
-  for (const [room, at] of previous?.rooms ?? []) client.rooms.set(room, { ...at });
-  client.connect();
-  setStatus(false, 'connecting…');
+  clearTimeout(dropTimer); dropTimer = undefined;
+  stopped = false;
+  if (client && client.state === 'disconnected' && session === `${user}\n${token}`) {
+    client.connect().catch(() => {});   // the same session again: its rooms are rejoined and recovered
+    return;
+  }
+  client?.close();
+  session = `${user}\n${token}`;
+  // auth mode none: ?user=; auth mode jwt: the token travels in the bearer-token-carrier subprotocol.
+  const c = new Roomcast(wsUrl, { user: user || undefined, token: token || undefined });
+  client = c;
+  c.on('state', (state, info) => {
+    if (c !== client) return;
+    if (state === 'connected') setStatus(true, `connected as ${info.user} to ${info.node}`);
+    else if (state === 'connecting') setStatus(false, 'connecting…');
+    else if (dropTimer !== undefined) setStatus(false, `offline (Drop), reconnecting in ${(DROP_MS / 1000).toFixed(0)} s`);
+    else if (state === 'disconnected' && info.reconnectIn !== undefined) {
+      setStatus(false, `closed (${info.code}${info.reason ? ' ' + info.reason : ''}), reconnecting in ${(info.reconnectIn / 1000).toFixed(1)} s`);
+    } else if (state === 'closed' && info.error && info.error.code !== 'closed') {
+      stopped = true;
+      setStatus(false, `closed: ${info.error.code} — ${info.error.message}`);
+    }
+    else setStatus(false, 'disconnected');
+  });
+  c.on('direct', (m) => { directs.push({ ts: m.ts, peer: m.from, data: m.data }); render(); });
+  c.on('error', (e) => notice(`${e.code}: ${e.message}`));
+  c.connect().catch(() => {});   // failures show in the status line
+  // Rooms of a previous session are joined again (fresh: a new user may not see the old one's position).
+  for (const room of view.keys()) join(room);
 }
 
-function join(room) {
+async function join(room) {
   if (!room || !client) return;
-  $('notice').textContent = '';
-  roomView(room); client.join(room); select(room);
+  notice('');
+  roomView(room); select(room);
+  try {
+    await watch(room).join();
+  } catch (e) {
+    forget(room);
+    notice(`${e.code}: ${e.message}`);
+  }
 }
 
-function leave(room) { client?.leave(room); view.delete(room); if (selected === room) selected = view.keys().next().value ?? null; render(); }
+function leave(room) { client?.room(room).leave().catch(() => {}); forget(room); }
+
+function publish(room, data) {
+  client.room(room).publish(data).catch((e) => addLine(room, { cls: 'bad', text: `not published: ${e.code}: ${e.message}` }));
+}
+
+function direct(to, data) {
+  client.send(to, data).catch((e) => notice(`direct message not sent: ${e.code}: ${e.message}`));
+  directs.push({ ts: Date.now(), peer: to, data, out: true });
+  render();
+}
+
+/** Cuts the connection for a few seconds, as a network failure would; the rooms are recovered afterwards. */
+function drop() {
+  if (!client || client.state !== 'connected') return;
+  const c = client;
+  dropTimer = setTimeout(() => { dropTimer = undefined; if (c === client) c.connect().catch(() => {}); }, DROP_MS);
+  c.disconnect();
+}
 
 $('connect').onclick = () => connect($('user').value.trim(), $('token').value.trim());
-$('disconnect').onclick = () => { client?.disconnect(); };
-$('drop').onclick = () => client?.drop();
+$('disconnect').onclick = () => { clearTimeout(dropTimer); dropTimer = undefined; stopped = true; client?.disconnect(); };
+$('drop').onclick = drop;
 $('joinForm').onsubmit = (e) => { e.preventDefault(); join($('room').value.trim()); $('room').value = ''; };
 $('pubForm').onsubmit = (e) => {
   e.preventDefault();
@@ -228,50 +196,48 @@ $('pubForm').onsubmit = (e) => {
   if ($('format').value === 'json') {
     try { data = JSON.parse(text); } catch { addLine(selected, { cls: 'bad', text: 'not valid JSON' }); return; }
   }
-  client.publish(selected, data);
+  publish(selected, data);
   $('text').value = '';
 };
 $('dmForm').onsubmit = (e) => {
   e.preventDefault();
   const to = $('dmTo').value.trim(), text = $('dmText').value;
   if (!client || !to || !text) return;
-  client.direct(to, text);
-  directs.push({ ts: Date.now(), peer: to, data: text, out: true });
+  direct(to, text);
   $('dmText').value = '';
-  render();
 };
 
 // --- ?demo=1: a scripted session with a second user (bob) simulated in this page -----------------
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(cond, ms = 10000) {
+async function until(cond, ms = 15000) {
   for (const end = Date.now() + ms; !cond(); await sleep(25)) if (Date.now() > end) throw new Error('demo timed out');
 }
 
 async function demo() {
   $('user').value = 'alice';
   connect('alice', $('token').value.trim());
-  await until(() => client.connected);
-  join('team-a');
-  join('lobby');
-  const bob = new RoomcastClient('bob', '', {});
-  bob.connect();
-  await until(() => bob.connected);
-  bob.join('lobby');
+  await until(() => client.state === 'connected');
+  await join('team-a');
+  await join('lobby');
+  const bob = new Roomcast(wsUrl, { user: 'bob' });
+  await bob.connect();
+  const bobLobby = bob.room('lobby');
+  await bobLobby.join();
   await until(() => roomView('lobby').members.has('bob'));
-  bob.publish('lobby', { text: 'hi alice' });
+  await bobLobby.publish({ text: 'hi alice' });
   await sleep(100);
-  client.publish('lobby', 'hello bob');
+  publish('lobby', 'hello bob');
   await sleep(100);
-  client.publish('lobby', { text: 'JSON is passed through as is', n: [1, 2, 3] });
-  bob.direct('alice', 'psst, the build is green');
+  publish('lobby', { text: 'JSON is passed through as is', n: [1, 2, 3] });
+  await bob.send('alice', 'psst, the build is green');
   await sleep(200);
-  client.drop();                                      // alice loses her connection…
-  await until(() => !client.connected);
-  bob.publish('lobby', 'published while alice was offline');
-  await until(() => client.connected);                // …reconnects, re-joins with since/epoch, recovers
+  drop();                                             // alice loses her connection…
+  await until(() => client.state !== 'connected');
+  await bobLobby.publish('published while alice was offline');
+  await until(() => client.state === 'connected', DROP_MS + 15000);   // …reconnects, re-joins with since/epoch, recovers
   await until(() => roomView('lobby').lines.some((l) => l.text.startsWith('re-joined')));
-  bob.publish('lobby', 'and live again, with no gap and no duplicate');
+  await bobLobby.publish('and live again, with no gap and no duplicate');
   const lines = roomView('lobby').lines;
   await until(() => lines.some((l) => l.text.startsWith('and live again')));
   // The demo doubles as a smoke test of recovery: the message published while offline must be there, once.

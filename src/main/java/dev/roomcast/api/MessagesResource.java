@@ -1,14 +1,11 @@
 package dev.roomcast.api;
 
-import dev.roomcast.broker.Broker;
-import dev.roomcast.broker.MessageFrames;
 import dev.roomcast.config.RoomcastConfig;
-import dev.roomcast.hub.Hub;
+import dev.roomcast.node.Node;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.Json;
 import dev.roomcast.protocol.Names;
 import dev.roomcast.protocol.ServerFrames;
-import dev.roomcast.ws.ProtocolObserver;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -18,8 +15,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
-import java.time.Clock;
-
 /**
  * The HTTP API for backends: push a message into a room or to a user, read a room's presence.
  * Bodies are any JSON value and are delivered as the {@code data} of the frame, untouched.
@@ -28,17 +23,12 @@ import java.time.Clock;
 @Produces(MediaType.APPLICATION_JSON)
 public class MessagesResource {
 
-    private final Hub hub;
-    private final Broker broker;
+    private final Node node;
     private final int maxMessageSize;
-    private final ProtocolObserver observer;
-    private final Clock clock = Clock.systemUTC();
 
-    public MessagesResource(Hub hub, RoomcastConfig config, ProtocolObserver observer) {
-        this.hub = hub;
-        this.broker = hub.broker();
+    public MessagesResource(Node node, RoomcastConfig config) {
+        this.node = node;
         this.maxMessageSize = config.limits().maxMessageSize();
-        this.observer = observer;
     }
 
     @POST
@@ -47,13 +37,9 @@ public class MessagesResource {
         requireRoom(room);
         requireFrom(from);
         String data = JsonBody.require(body, maxMessageSize);
-        long now = clock.millis();
-        return Uni.createFrom().completionStage(broker.publishRoom(room, now, MessageFrames.body(now, from, data)))
-                .onItem().transform(p -> {
-                    observer.published(room);
-                    return "{\"room\":\"" + room + "\",\"offset\":" + Json.quote(p.offset())
-                            + ",\"epoch\":" + Json.quote(p.epoch()) + "}";
-                })
+        return Uni.createFrom().completionStage(node.publish(room, from, data))
+                .onItem().transform(p -> "{\"room\":\"" + room + "\",\"offset\":" + Json.quote(p.offset())
+                        + ",\"epoch\":" + Json.quote(p.epoch()) + "}")
                 .onFailure(e -> !(e instanceof ApiError)).transform(MessagesResource::unavailable);
     }
 
@@ -61,13 +47,11 @@ public class MessagesResource {
     @Path("/users/{user}/messages")
     public Uni<String> sendToUser(@PathParam("user") String user, @QueryParam("from") String from, String body) {
         if (!Names.isValidUser(user)) {
-            throw new ApiError(400, ErrorCode.invalid_user, "user names are 1-64 characters of A-Z a-z 0-9 _ . @ -");
+            throw new ApiError(400, ErrorCode.invalid_user, Names.USER_RULE);
         }
         requireFrom(from);
         String data = JsonBody.require(body, maxMessageSize);
-        long now = clock.millis();
-        String frame = MessageFrames.direct(MessageFrames.body(now, from, data));
-        return Uni.createFrom().completionStage(broker.publishUser(user, now, frame))
+        return Uni.createFrom().completionStage(node.send(user, from, data))
                 .onItem().transform(x -> "{\"user\":\"" + user + "\"}")
                 .onFailure(e -> !(e instanceof ApiError)).transform(MessagesResource::unavailable);
     }
@@ -76,7 +60,7 @@ public class MessagesResource {
     @Path("/rooms/{room}/presence")
     public Uni<String> presence(@PathParam("room") String room) {
         requireRoom(room);
-        return Uni.createFrom().completionStage(hub.presence().members(room))
+        return Uni.createFrom().completionStage(node.presence(room))
                 .onItem().transform(members -> {
                     StringBuilder sb = new StringBuilder("{\"room\":\"").append(room)
                             .append("\",\"count\":").append(members.size()).append(",\"members\":[");
@@ -88,7 +72,7 @@ public class MessagesResource {
 
     private static void requireRoom(String room) {
         if (!Names.isValidRoom(room)) {
-            throw new ApiError(400, ErrorCode.invalid_room, "room names are 1-128 characters of A-Z a-z 0-9 _ . : @ / -");
+            throw new ApiError(400, ErrorCode.invalid_room, Names.ROOM_RULE);
         }
     }
 

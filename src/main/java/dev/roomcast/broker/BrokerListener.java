@@ -1,6 +1,6 @@
 package dev.roomcast.broker;
 
-import dev.roomcast.hub.OutboundFrame;
+import dev.roomcast.protocol.OutboundFrame;
 
 /** Receives what the broker delivers to this node. Called on I/O threads: must not block. */
 public interface BrokerListener {

@@ -1,8 +1,6 @@
 package dev.roomcast.broker;
 
-import dev.roomcast.hub.OutboundFrame;
-import dev.roomcast.protocol.ErrorCode;
-import dev.roomcast.protocol.ProtocolException;
+import dev.roomcast.protocol.OutboundFrame;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -108,11 +106,11 @@ public final class MemoryBroker implements Broker {
                 from = Long.parseLong(since);
             } catch (NumberFormatException e) {
                 return CompletableFuture.failedFuture(
-                        new ProtocolException(ErrorCode.bad_request, "since is not an offset of this server", null));
+                        new InvalidPositionException("since is not an offset of this server"));
             }
             if (from > log.lastOffset || from < 0) {
                 return CompletableFuture.failedFuture(
-                        new ProtocolException(ErrorCode.bad_request, "since is ahead of the room's history", null));
+                        new InvalidPositionException("since is ahead of the room's history"));
             }
             List<OutboundFrame> frames = new ArrayList<>();
             long oldest = log.entries.isEmpty() ? log.lastOffset + 1 : log.entries.peekFirst().offset;

@@ -1,13 +1,10 @@
 package dev.roomcast.broker;
 
-import dev.roomcast.hub.OutboundFrame;
-import dev.roomcast.protocol.ErrorCode;
+import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.Offsets;
-import dev.roomcast.protocol.ProtocolException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import org.jboss.logging.Logger;
@@ -26,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * channels, room history in streams written atomically with the publish (one Lua round trip), and
  * recovery of whatever the node missed while its subscriber was down.
  */
-public final class RedisBroker implements Broker {
+public final class RedisBroker implements Broker, RoomPositions {
 
     private static final Logger LOG = Logger.getLogger(RedisBroker.class);
     /** A {@code since} this far ahead of the clock was never an offset of this history. */
@@ -46,13 +43,12 @@ public final class RedisBroker implements Broker {
     private volatile BrokerListener listener;
     private long pingTimer = -1;
 
-    public RedisBroker(InFlightRedis redis, Vertx vertx, String prefix, int historySize, Duration historyTtl, Clock clock,
-            BrokerObserver observer) {
-        this.redis = redis;
-        this.vertx = vertx;
-        this.keys = new RedisKeys(prefix);
-        this.historySize = Math.max(1, historySize);
-        this.historyTtlMillis = historyTtl.toMillis();
+    public RedisBroker(RedisBackend backend, Clock clock, BrokerObserver observer) {
+        this.redis = backend.redis();
+        this.vertx = backend.vertx();
+        this.keys = backend.keys();
+        this.historySize = backend.historySize();
+        this.historyTtlMillis = backend.historyTtlMillis();
         this.clock = clock;
         this.observer = observer;
         this.pubsub = new PubSubConnection(redis, vertx, this::onChannelMessage, new PubSubConnection.Listener() {
@@ -79,15 +75,6 @@ public final class RedisBroker implements Broker {
                 }
             }
         });
-    }
-
-    public RedisKeys keys() {
-        return keys;
-    }
-
-    /** The pooled client every Redis user of this node shares, so that its backlog counts them all. */
-    public Redis redis() {
-        return redis;
     }
 
     @Override
@@ -211,8 +198,7 @@ public final class RedisBroker implements Broker {
             }
             if (h.latest == null || Offsets.compare(since, h.latest) > 0) {
                 if (Offsets.parse(since)[0] > clock.millis() + FUTURE_TOLERANCE_MS) {
-                    return Future.failedFuture(new ProtocolException(ErrorCode.bad_request,
-                            "since is ahead of the room's history", null));
+                    return Future.failedFuture(new InvalidPositionException("since is ahead of the room's history"));
                 }
                 // An offset the stream cannot confirm. Perhaps the stream lost its tail, perhaps the client
                 // made it up: either way this client resyncs, and nothing shared changes on its word. A lost
@@ -227,20 +213,13 @@ public final class RedisBroker implements Broker {
         }).toCompletionStage();
     }
 
-    /**
-     * A join's history position read elsewhere (the presence script of a plain join): the room's cursor
-     * starts there, as after {@link #history} without {@code since}.
-     */
+    @Override
     public HistoryPage positioned(String room, String epoch, String latest) {
         RoomCursor cursor = cursors.get(room);
         if (cursor != null) {
             cursor.startAt(latest, epoch);
         }
         return new HistoryPage(epoch, List.of(), true, latest == null ? EMPTY : latest);
-    }
-
-    public long historyTtlMillis() {
-        return historyTtlMillis;
     }
 
     /** The position of an empty history: a client that saw nothing recovers from here. */

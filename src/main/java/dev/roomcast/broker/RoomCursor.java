@@ -1,6 +1,6 @@
 package dev.roomcast.broker;
 
-import dev.roomcast.hub.OutboundFrame;
+import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.Offsets;
 
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.roomcast.health;
 
+import dev.roomcast.broker.Broker;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.node.NodeState;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,20 +17,22 @@ import org.eclipse.microprofile.health.Readiness;
 public class BrokerReadiness implements HealthCheck {
 
     private final Hub hub;
+    private final Broker broker;
     private final NodeState state;
 
-    public BrokerReadiness(Hub hub, NodeState state) {
+    public BrokerReadiness(Hub hub, Broker broker, NodeState state) {
         this.hub = hub;
+        this.broker = broker;
         this.state = state;
     }
 
     @Override
     public HealthCheckResponse call() {
-        boolean subscriber = hub.broker().isReady();
+        boolean subscriber = broker.isReady();
         boolean draining = state.isDraining();
         return HealthCheckResponse.named("roomcast-broker")
                 .status(subscriber && !draining)
-                .withData("broker", hub.broker().name())
+                .withData("broker", broker.name())
                 .withData("subscriber", subscriber ? "up" : "down")
                 .withData("draining", draining)
                 .withData("connections", hub.connectionCount())

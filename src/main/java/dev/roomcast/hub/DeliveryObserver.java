@@ -1,5 +1,7 @@
 package dev.roomcast.hub;
 
+import dev.roomcast.protocol.OutboundFrame;
+
 /** Told about every local fan-out; metrics implement it. */
 public interface DeliveryObserver {
 

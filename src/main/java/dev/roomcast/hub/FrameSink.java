@@ -1,5 +1,7 @@
 package dev.roomcast.hub;
 
+import dev.roomcast.protocol.OutboundFrame;
+
 /** Where a session's outbound frames go: the WebSocket in production, a list in unit tests. */
 public interface FrameSink {
 

@@ -1,5 +1,7 @@
 package dev.roomcast.hub;
 
+import dev.roomcast.protocol.OutboundFrame;
+
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerListener;
 import dev.roomcast.broker.HistoryPage;
@@ -34,14 +36,6 @@ public final class Hub implements BrokerListener {
         this.broker = broker;
         this.presence = presence;
         this.observer = observer;
-    }
-
-    public Broker broker() {
-        return broker;
-    }
-
-    public Presence presence() {
-        return presence;
     }
 
     // --- connections ---------------------------------------------------------------------------

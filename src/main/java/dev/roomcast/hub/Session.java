@@ -1,5 +1,9 @@
 package dev.roomcast.hub;
 
+import dev.roomcast.protocol.CloseCodes;
+
+import dev.roomcast.protocol.OutboundFrame;
+
 import dev.roomcast.protocol.Offsets;
 
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.roomcast.metrics;
 
+import dev.roomcast.broker.Broker;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.node.NodeId;
 import dev.roomcast.node.NodeState;
@@ -27,7 +28,7 @@ public class MetricsBinder {
 
     private final ScheduledExecutorService evaluator;
 
-    public MetricsBinder(Hub hub, NodeState state, NodeId nodeId, RoomcastMetrics metrics, MeterRegistry registry) {
+    public MetricsBinder(Hub hub, Broker broker, NodeState state, NodeId nodeId, RoomcastMetrics metrics, MeterRegistry registry) {
         Gauge.builder("roomcast.connections", hub, Hub::connectionCount)
                 .description("Open WebSocket connections on this node").register(registry);
         Gauge.builder("roomcast.rooms", hub, Hub::roomCount)
@@ -41,15 +42,15 @@ public class MetricsBinder {
                 .description("Broker channels this node subscribes: one per local room, one per local user")
                 .register(registry);
         Gauge.builder("roomcast.broker.subscriber.up", metrics,
-                        m -> m.subscriberState() >= 0 ? m.subscriberState() : hub.broker().isReady() ? 1 : 0)
+                        m -> m.subscriberState() >= 0 ? m.subscriberState() : broker.isReady() ? 1 : 0)
                 .description("1 while this node receives what is published (the broker's pub/sub subscriber is "
                         + "connected, resubscribed and caught up), else 0")
                 .register(registry);
-        Gauge.builder("roomcast.broker.ready", hub, h -> h.broker().isReady() ? 1 : 0)
+        Gauge.builder("roomcast.broker.ready", broker, b -> b.isReady() ? 1 : 0)
                 .description("1 while the broker is ready (Redis command connection and subscriber up, as in "
                         + "readiness), else 0")
                 .register(registry);
-        Gauge.builder("roomcast.broker.backlog", hub, h -> h.broker().backlog())
+        Gauge.builder("roomcast.broker.backlog", broker, Broker::backlog)
                 .description("Redis commands this node sent and has no answer for yet (waiting for a pooled "
                         + "connection or in flight); admission control sheds upgrades and joins on it")
                 .register(registry);
@@ -57,7 +58,7 @@ public class MetricsBinder {
                 .description("1 while the node drains (refuses new connections, readiness DOWN), else 0")
                 .register(registry);
         Gauge.builder("roomcast.node.info", () -> 1)
-                .tag("node", nodeId.value()).tag("broker", hub.broker().name())
+                .tag("node", nodeId.value()).tag("broker", broker.name())
                 .description("Always 1; labels name this instance's node id and broker").register(registry);
 
         RoomSeries rooms = metrics.rooms();

@@ -3,6 +3,7 @@ package dev.roomcast.metrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -13,12 +14,16 @@ import jakarta.inject.Singleton;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
+import java.util.List;
 
 /**
  * Keeps the whole {@code /q/metrics} scrape lint-clean for {@code promtool check metrics}, including the
  * meters libraries register (JVM, Vert.x, Netty):
  * <ul>
  * <li>meters without a description get their name as help text ({@code # HELP} without text fails lint);</li>
+ * <li>camelCase tag keys become snake_case label names: the Redis client's meters are tagged {@code clientName}
+ *     and {@code clientType} ({@code redis_active_connections{clientName="<default>"}}), which promtool
+ *     refuses;</li>
  * <li>{@code process_cpu_time_ns_total} (abbreviated unit, nanoseconds) is replaced by the conventional
  *     {@code process_cpu_seconds_total};</li>
  * <li>the gauge {@code system_cpu_count} is exported as {@code system_cpus} (a {@code _count} suffix is
@@ -41,10 +46,15 @@ public class PrometheusHygiene {
                 String name = id.getName().equals("system.cpu.count") ? "system.cpus" : id.getName();
                 String description = id.getDescription();
                 boolean noHelp = description == null || description.isBlank();
-                if (name.equals(id.getName()) && !noHelp) {
+                List<Tag> tags = id.getTags();
+                boolean camelTags = tags.stream().anyMatch(t -> !snakeCase(t.getKey()).equals(t.getKey()));
+                if (name.equals(id.getName()) && !noHelp && !camelTags) {
                     return id;
                 }
-                return new Meter.Id(name, Tags.of(id.getTagsAsIterable()), id.getBaseUnit(),
+                Tags snakeTags = camelTags
+                        ? Tags.of(tags.stream().map(t -> Tag.of(snakeCase(t.getKey()), t.getValue())).toList())
+                        : Tags.of(tags);
+                return new Meter.Id(name, snakeTags, id.getBaseUnit(),
                         noHelp ? name.replace('.', ' ') : description, id.getType());
             }
 
@@ -56,6 +66,26 @@ public class PrometheusHygiene {
                         : MeterFilterReply.NEUTRAL;
             }
         };
+    }
+
+    /** {@code clientName} → {@code client_name}: Prometheus label names are snake_case. */
+    static String snakeCase(String key) {
+        StringBuilder sb = null;
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (Character.isUpperCase(c)) {
+                if (sb == null) {
+                    sb = new StringBuilder(key.length() + 4).append(key, 0, i);
+                }
+                if (i > 0 && key.charAt(i - 1) != '_') {
+                    sb.append('_');
+                }
+                sb.append(Character.toLowerCase(c));
+            } else if (sb != null) {
+                sb.append(c);
+            }
+        }
+        return sb == null ? key : sb.toString();
     }
 
     /** {@code process_cpu_seconds_total}: CPU time of this process, in place of the nanosecond counter. */

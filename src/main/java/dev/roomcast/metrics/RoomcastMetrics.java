@@ -1,12 +1,12 @@
 package dev.roomcast.metrics;
 
-import dev.roomcast.auth.UpgradeObserver;
+import dev.roomcast.ws.UpgradeObserver;
 import dev.roomcast.broker.BrokerObserver;
 import dev.roomcast.hub.DeliveryObserver;
-import dev.roomcast.hub.OutboundFrame;
+import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.ws.ConnectionObserver;
-import dev.roomcast.ws.ProtocolObserver;
+import dev.roomcast.node.ProtocolObserver;
 import dev.roomcast.ws.SinkObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

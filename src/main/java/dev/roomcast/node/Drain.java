@@ -1,7 +1,7 @@
 package dev.roomcast.node;
 
 import dev.roomcast.config.RoomcastConfig;
-import dev.roomcast.hub.CloseCodes;
+import dev.roomcast.protocol.CloseCodes;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.Session;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;

@@ -1,5 +1,6 @@
 package dev.roomcast.presence;
 
+import dev.roomcast.protocol.Member;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -1,8 +1,7 @@
 package dev.roomcast.presence;
 
+import dev.roomcast.broker.RedisBackend;
 import dev.roomcast.broker.RedisKeys;
-import dev.roomcast.hub.Hub;
-import dev.roomcast.hub.Session;
 import io.vertx.core.Vertx;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
@@ -11,7 +10,6 @@ import io.vertx.redis.client.Response;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +28,7 @@ public final class NodeLease {
     private final Redis redis;
     private final RedisKeys keys;
     private final RedisPresence presence;
-    private final Hub hub;
+    private final LeaseListener listener;
     private final Vertx vertx;
     private final String node;
     private final Duration ttl;
@@ -39,13 +37,13 @@ public final class NodeLease {
     private long timer = -1;
     private volatile boolean stopped;
 
-    public NodeLease(Redis redis, RedisKeys keys, RedisPresence presence, Hub hub, Vertx vertx, String node,
-            Duration ttl, Duration refresh) {
-        this.redis = redis;
-        this.keys = keys;
+    public NodeLease(RedisBackend backend, RedisPresence presence, LeaseListener listener, String node, Duration ttl,
+            Duration refresh) {
+        this.redis = backend.redis();
+        this.keys = backend.keys();
         this.presence = presence;
-        this.hub = hub;
-        this.vertx = vertx;
+        this.listener = listener;
+        this.vertx = backend.vertx();
         this.node = node;
         this.ttl = ttl;
         this.refresh = refresh;
@@ -104,7 +102,7 @@ public final class NodeLease {
                     boolean lost = r.get(0).toInteger() == 1;
                     if (lost && !first) {
                         LOG.warnf("node %s: lease had expired (cut off from Redis); re-registering presence", node);
-                        reassert();
+                        listener.leaseLost();
                     }
                     for (Response dead : r.get(1)) {
                         String deadNode = dead.toString();
@@ -125,23 +123,10 @@ public final class NodeLease {
             if (r.succeeded()) {
                 for (RedisPresence.Departure d : r.result()) {
                     for (String user : d.users()) {
-                        hub.announce(d.room(), "left", user, d.remaining());
+                        listener.departed(d.room(), user, d.remaining());
                     }
                 }
             }
         }).<Void>mapEmpty().toCompletionStage();
-    }
-
-    /** Adds every local membership again, announcing users that other nodes saw leave. */
-    private void reassert() {
-        for (Session s : new ArrayList<>(hub.sessions())) {
-            for (String room : new ArrayList<>(s.rooms())) {
-                presence.add(room, s.user(), s.id()).thenAccept(change -> {
-                    if (change.userChanged()) {
-                        hub.announce(room, "joined", s.user(), change.users());
-                    }
-                });
-            }
-        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.roomcast.presence;
 
 import dev.roomcast.broker.HistoryPage;
+import dev.roomcast.protocol.Member;
 
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -46,8 +47,5 @@ public interface Presence {
         public Change(boolean userChanged, int users) {
             this(userChanged, users, false, null);
         }
-    }
-
-    record Member(String user, int connections) {
     }
 }

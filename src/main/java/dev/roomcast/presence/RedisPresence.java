@@ -1,9 +1,12 @@
 package dev.roomcast.presence;
 
+import dev.roomcast.protocol.Member;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.PoolBusyRetry;
+import dev.roomcast.broker.RedisBackend;
 import dev.roomcast.broker.RedisBroker;
 import dev.roomcast.broker.RedisKeys;
+import dev.roomcast.broker.RoomPositions;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -21,12 +24,15 @@ public final class RedisPresence implements Presence {
     private final Redis redis;
     private final RedisKeys keys;
     private final String node;
-    private final RedisBroker broker;
+    private final long historyTtlMillis;
+    private final RoomPositions positions;
 
-    public RedisPresence(RedisBroker broker, String node) {
-        this.broker = broker;
-        this.redis = broker.redis();
-        this.keys = broker.keys();
+    /** @param positions told the history position each one-round-trip join reads (the broker's cursors) */
+    public RedisPresence(RedisBackend backend, RoomPositions positions, String node) {
+        this.redis = backend.redis();
+        this.keys = backend.keys();
+        this.historyTtlMillis = backend.historyTtlMillis();
+        this.positions = positions;
         this.node = node;
     }
 
@@ -48,11 +54,11 @@ public final class RedisPresence implements Presence {
             int maxUsersForEvents) {
         List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), keys.nodeRooms(node),
                 keys.stream(room), keys.epoch(room), keys.roomChannel(room),
-                node + "|" + user, user, room, "#" + node, Long.toString(broker.historyTtlMillis()),
+                node + "|" + user, user, room, "#" + node, Long.toString(historyTtlMillis),
                 RedisBroker.newEpoch(), Integer.toString(maxUsersForEvents), joinedEvent);
         return PresenceScripts.JOIN.eval(redis, 6, args).map(r -> {
             String latest = r.get(3) == null ? null : r.get(3).toString();
-            HistoryPage position = broker.positioned(room, r.get(2).toString(), latest);
+            HistoryPage position = positions.positioned(room, r.get(2).toString(), latest);
             return new Change(r.get(0).toInteger() == 1, r.get(1).toInteger(), true, position);
         }).toCompletionStage();
     }

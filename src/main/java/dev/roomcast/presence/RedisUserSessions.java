@@ -1,6 +1,7 @@
 package dev.roomcast.presence;
 
 import dev.roomcast.broker.PoolBusyRetry;
+import dev.roomcast.broker.RedisBackend;
 import dev.roomcast.broker.RedisKeys;
 import io.vertx.redis.client.Redis;
 
@@ -17,9 +18,9 @@ public final class RedisUserSessions implements UserSessions {
     private final RedisKeys keys;
     private final String node;
 
-    public RedisUserSessions(Redis redis, RedisKeys keys, String node) {
-        this.redis = redis;
-        this.keys = keys;
+    public RedisUserSessions(RedisBackend backend, String node) {
+        this.redis = backend.redis();
+        this.keys = backend.keys();
         this.node = node;
     }
 

@@ -5,6 +5,10 @@ public final class Names {
 
     public static final int MAX_ROOM = 128;
     public static final int MAX_USER = 64;
+    /** What a client or backend is told about an invalid room name. */
+    public static final String ROOM_RULE = "room names are 1-128 characters of A-Z a-z 0-9 _ . : @ / -";
+    /** What a backend is told about an invalid user name. */
+    public static final String USER_RULE = "user names are 1-64 characters of A-Z a-z 0-9 _ . @ -";
 
     private Names() {
     }

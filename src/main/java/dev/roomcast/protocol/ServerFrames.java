@@ -1,7 +1,5 @@
 package dev.roomcast.protocol;
 
-import dev.roomcast.presence.Presence.Member;
-
 import java.util.List;
 
 /** Encoders of the server's reply frames (messages are built in {@code broker.MessageFrames}). */

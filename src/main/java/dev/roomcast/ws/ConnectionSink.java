@@ -1,8 +1,8 @@
 package dev.roomcast.ws;
 
-import dev.roomcast.hub.CloseCodes;
+import dev.roomcast.protocol.CloseCodes;
 import dev.roomcast.hub.FrameSink;
-import dev.roomcast.hub.OutboundFrame;
+import dev.roomcast.protocol.OutboundFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;

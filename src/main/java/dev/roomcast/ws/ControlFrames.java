@@ -1,6 +1,6 @@
 package dev.roomcast.ws;
 
-import dev.roomcast.hub.CloseCodes;
+import dev.roomcast.protocol.CloseCodes;
 import dev.roomcast.hub.RateLimiter;
 import dev.roomcast.hub.Session;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,54 +1,43 @@
 package dev.roomcast.ws;
 
-import dev.roomcast.broker.Broker;
-import dev.roomcast.broker.HistoryPage;
-import dev.roomcast.broker.MessageFrames;
-import dev.roomcast.hub.CloseCodes;
-import dev.roomcast.hub.Hub;
-import dev.roomcast.hub.OutboundFrame;
 import dev.roomcast.hub.Session;
-import dev.roomcast.node.Admission;
+import dev.roomcast.node.Node;
+import dev.roomcast.node.ProtocolObserver;
 import dev.roomcast.protocol.ClientFrame;
+import dev.roomcast.protocol.CloseCodes;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.FrameParser;
 import dev.roomcast.protocol.Names;
-import dev.roomcast.protocol.Offsets;
+import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.ProtocolException;
 import dev.roomcast.protocol.ServerFrames;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Executes the client frames of protocol v1 for one session and answers them. Everything a client
- * can get wrong ends in an {@code error} frame, and the connection stays usable; only sustained abuse
- * closes it.
+ * Decodes the client frames of protocol v1 for one session, checks their shape, hands them to the
+ * {@link Node} and answers them. Everything a client can get wrong ends in an {@code error} frame, and the
+ * connection stays usable; only sustained abuse closes it.
  */
 public final class FrameDispatcher {
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-    private final Hub hub;
-    private final Broker broker;
+    private final Node node;
     private final Limits limits;
     private final ProtocolObserver observer;
-    private final Admission admission;
-    private final Clock clock;
 
-    public FrameDispatcher(Hub hub, Limits limits, ProtocolObserver observer, Admission admission, Clock clock) {
-        this.hub = hub;
-        this.broker = hub.broker();
+    public FrameDispatcher(Node node, Limits limits, ProtocolObserver observer) {
+        this.node = node;
         this.limits = limits;
         this.observer = observer;
-        this.admission = admission;
-        this.clock = clock;
     }
 
-    /** Limits that shape what a client may send. */
-    public record Limits(int maxMessageSize, int maxRoomsPerConnection, int historyLimit, int closeAfterRefusedFrames) {
+    /** Limits that shape what a client may send (what it may do is the node's: {@link Node.Limits}). */
+    public record Limits(int maxMessageSize, int closeAfterRefusedFrames) {
     }
 
     /** Handles one text frame; the returned stage completes when the frame's reply is queued. */
@@ -102,84 +91,13 @@ public final class FrameDispatcher {
 
     private CompletionStage<Void> join(Session session, ClientFrame f) {
         String room = requireRoom(f);
-        if (!session.permissions().mayJoin(room)) {
-            throw new ProtocolException(ErrorCode.forbidden, "not allowed to join " + room, f.id());
-        }
-        if (session.isMember(room)) {
-            return hub.broker().history(room, null, null, 0).thenAccept(page ->
-                    session.send(OutboundFrame.reply(ServerFrames.joinAck(f.id(), room, page.epoch(), page.latest(), null))));
-        }
-        if (session.roomCount() >= limits.maxRoomsPerConnection()) {
-            throw new ProtocolException(ErrorCode.too_many_rooms,
-                    "a connection may join at most " + limits.maxRoomsPerConnection() + " rooms", f.id());
-        }
-        if (f.since() != null && !Offsets.isValid(f.since())) {
-            throw new ProtocolException(ErrorCode.bad_request, "since is not a valid offset", f.id());
-        }
-        if (f.since() != null && f.epoch() == null) {
-            throw new ProtocolException(ErrorCode.bad_request, "epoch is required with since", f.id());
-        }
-        if (!admission.admitJoin()) {
-            // Redis is far behind: refuse now, before queueing more commands, and let the client retry.
-            observer.joinRefused(Admission.OVERLOADED);
-            return refuse(session, f.id(), ErrorCode.unavailable, "the node is overloaded, retry later");
-        }
         boolean presenceEvents = f.presence() == null || f.presence();
-        // Subscribe first and hold live frames, then read history, then merge: no gap, no duplicate.
-        session.hold(room);
-        boolean[] joined = new boolean[1];
-        return hub.join(session, room, presenceEvents, f.since() == null)
-                .thenCompose(outcome -> {
-                    joined[0] = true;
-                    CompletionStage<HistoryPage> position = outcome.position() != null
-                            ? CompletableFuture.completedFuture(outcome.position())
-                            : broker.history(room, f.since(), f.epoch(), limits.historyLimit());
-                    return position.thenApply(page -> {
-                        finishJoin(session, f, room, page);
-                        if (outcome.firstOfUser() && !outcome.announced()) {
-                            hub.announce(room, "joined", session.user(), outcome.users());
-                        }
-                        return (Void) null;
-                    });
-                })
-                .whenComplete((x, e) -> {
-                    if (e != null) {
-                        // Nothing stays joined when any step failed (a refused since, a broker error).
-                        session.discard(room);
-                        if (joined[0]) {
-                            hub.leave(session, room, false);
-                        }
-                    }
-                });
-    }
-
-    private void finishJoin(Session session, ClientFrame f, String room, HistoryPage page) {
-        if (f.since() == null) {
-            session.send(OutboundFrame.reply(ServerFrames.joinAck(f.id(), room, page.epoch(), page.latest(), null)));
-            session.release(room, null);
-            observer.joined();
-            return;
-        }
-        if (!page.epoch().equals(f.epoch())) {
-            // The history the client knows is gone (another epoch): nothing to replay, the client resyncs.
-            session.send(OutboundFrame.reply(ServerFrames.joinAck(f.id(), room, page.epoch(), page.latest(), false)));
-            session.release(room, null);
-            observer.recovered(false);
-            return;
-        }
-        session.send(OutboundFrame.reply(ServerFrames.joinAck(f.id(), room, page.epoch(), page.latest(), page.complete())));
-        String last = f.since();
-        for (OutboundFrame m : page.frames()) {
-            session.replay(m);
-            last = m.offset();
-        }
-        session.release(room, last);
-        observer.recovered(page.complete());
+        return node.join(session, room, f.since(), f.epoch(), presenceEvents, f.id());
     }
 
     private CompletionStage<Void> leave(Session session, ClientFrame f) {
         String room = requireRoom(f);
-        if (!hub.leave(session, room, true)) {
+        if (!node.leave(session, room)) {
             throw new ProtocolException(ErrorCode.not_joined, "not a member of " + room, f.id());
         }
         return reply(session, ServerFrames.ack(f.id(), room));
@@ -189,21 +107,12 @@ public final class FrameDispatcher {
 
     private CompletionStage<Void> publish(Session session, ClientFrame f) {
         String room = requireRoom(f);
-        if (!session.permissions().mayPublish(room)) {
-            throw new ProtocolException(ErrorCode.forbidden, "not allowed to publish to " + room, f.id());
-        }
-        if (!session.isMember(room)) {
-            throw new ProtocolException(ErrorCode.not_joined, "join " + room + " before publishing to it", f.id());
-        }
-        String data = requireData(f);
-        long now = clock.millis();
-        return broker.publishRoom(room, now, MessageFrames.body(now, session.user(), data))
-                .thenAccept(published -> {
-                    observer.published(room);
-                    if (f.id() != null) {
-                        session.send(OutboundFrame.reply(ServerFrames.ack(f.id())));
-                    }
-                });
+        node.checkPublish(session, room, f.id());
+        return node.publish(room, session.user(), requireData(f)).thenAccept(p -> {
+            if (f.id() != null) {
+                session.send(OutboundFrame.reply(ServerFrames.ack(f.id())));
+            }
+        });
     }
 
     private CompletionStage<Void> send(Session session, ClientFrame f) {
@@ -213,14 +122,11 @@ public final class FrameDispatcher {
         if (!Names.isValidUser(f.to())) {
             throw new ProtocolException(ErrorCode.invalid_user, "invalid user name", f.id());
         }
-        String data = requireData(f);
-        long now = clock.millis();
-        return broker.publishUser(f.to(), now, MessageFrames.direct(MessageFrames.body(now, session.user(), data)))
-                .thenAccept(x -> {
-                    if (f.id() != null) {
-                        session.send(OutboundFrame.reply(ServerFrames.ack(f.id())));
-                    }
-                });
+        return node.send(f.to(), session.user(), requireData(f)).thenAccept(x -> {
+            if (f.id() != null) {
+                session.send(OutboundFrame.reply(ServerFrames.ack(f.id())));
+            }
+        });
     }
 
     // --- presence ------------------------------------------------------------------------------
@@ -230,7 +136,7 @@ public final class FrameDispatcher {
         if (!session.permissions().mayJoin(room)) {
             throw new ProtocolException(ErrorCode.forbidden, "not allowed to see " + room, f.id());
         }
-        return hub.presence().members(room).thenAccept(members ->
+        return node.presence(room).thenAccept(members ->
                 session.send(OutboundFrame.reply(ServerFrames.presence(f.id(), room, members))));
     }
 
@@ -241,8 +147,7 @@ public final class FrameDispatcher {
             throw new ProtocolException(ErrorCode.bad_request, "missing field: room", f.id());
         }
         if (!Names.isValidRoom(f.room())) {
-            throw new ProtocolException(ErrorCode.invalid_room,
-                    "room names are 1-128 characters of A-Z a-z 0-9 _ . : @ / -", f.id());
+            throw new ProtocolException(ErrorCode.invalid_room, Names.ROOM_RULE, f.id());
         }
         return f.room();
     }

@@ -19,7 +19,7 @@ import java.lang.reflect.Method;
  * finds one it keeps the request's whole routing context in the connection, for the connection's
  * lifetime, in case the endpoint asks for the identity later: the HTTP request and response, their
  * headers and the identity's memoized {@code Uni} chain — about 3 KiB per idle connection. roomcast
- * authenticates upgrades itself ({@code auth.UpgradeGate}) and never reads the Quarkus identity on
+ * authenticates upgrades itself ({@code ws.UpgradeGate}) and never reads the Quarkus identity on
  * {@code /ws}, so the deferred identity is removed once Quarkus' authentication (order -200) and
  * authorization (-100) filters have run, and before the WebSocket route (order 0 and up).
  * <p>

@@ -1,14 +1,14 @@
 package dev.roomcast.ws;
 
 import dev.roomcast.auth.Identity;
-import dev.roomcast.auth.UpgradeGate;
 import dev.roomcast.config.RoomcastConfig;
-import dev.roomcast.hub.CloseCodes;
+import dev.roomcast.protocol.CloseCodes;
 import dev.roomcast.hub.Hub;
-import dev.roomcast.hub.OutboundFrame;
+import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.hub.RateLimiter;
 import dev.roomcast.hub.Session;
 import dev.roomcast.node.NodeId;
+import dev.roomcast.node.ProtocolObserver;
 import dev.roomcast.presence.UserSessions;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.ServerFrames;

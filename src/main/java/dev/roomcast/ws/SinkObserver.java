@@ -1,6 +1,6 @@
 package dev.roomcast.ws;
 
-import dev.roomcast.hub.OutboundFrame;
+import dev.roomcast.protocol.OutboundFrame;
 
 /** Told about outbound frames and server-initiated closes; metrics implement it. */
 public interface SinkObserver {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.testing.Tokens;
 import dev.roomcast.testing.WsClient;
+import dev.roomcast.testing.WsClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -14,15 +15,12 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * {@code roomcast.auth.mode=jwt}: who may connect (401 on the upgrade otherwise), where the token may
@@ -39,16 +37,14 @@ class JwtAuthTest {
     @Inject
     Hub hub;
 
-    private final List<WsClient> clients = new ArrayList<>();
+    private final WsClients clients = new WsClients(() -> ws, () -> hub.connectionCount());
 
     private String url(String query) {
-        return ws.toString().replaceFirst("^http", "ws") + (query == null ? "" : "?" + query);
+        return clients.url(query);
     }
 
     private WsClient connect(String token) {
-        WsClient c = WsClient.connect(url(null), Map.of("Authorization", "Bearer " + token), List.of());
-        clients.add(c);
-        return c;
+        return clients.connect(null, Map.of("Authorization", "Bearer " + token), List.of());
     }
 
     private int status(String token) {
@@ -58,8 +54,7 @@ class JwtAuthTest {
 
     @AfterEach
     void closeAll() {
-        clients.forEach(WsClient::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> hub.connectionCount() == 0);
+        clients.closeAll();
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.roomcast.hub.Hub;
 import dev.roomcast.testing.MetricsScrape;
 import dev.roomcast.testing.Tokens;
 import dev.roomcast.testing.WsClient;
+import dev.roomcast.testing.WsClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +34,7 @@ class SecuredEdgeTest {
     @Inject
     Hub hub;
 
-    private final List<WsClient> clients = new ArrayList<>();
+    private final WsClients clients = new WsClients(() -> ws, () -> hub.connectionCount());
 
     private String url() {
         return ws.toString().replaceFirst("^http", "ws");
@@ -48,8 +48,7 @@ class SecuredEdgeTest {
 
     @AfterEach
     void closeAll() {
-        clients.forEach(WsClient::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> hub.connectionCount() == 0);
+        clients.closeAll();
     }
 
     @Test

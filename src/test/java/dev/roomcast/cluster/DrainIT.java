@@ -2,6 +2,7 @@ package dev.roomcast.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.testing.AppInstance;
+import dev.roomcast.testing.ClusterNode;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class DrainIT {
                      .config("roomcast.node-id", "drain-a")
                      .config("roomcast.drain.window", WINDOW.toMillis() + "ms")
                      .start();
-             AppInstance b = RedisRestartIT.node("drain-b", redis);
+             AppInstance b = ClusterNode.start("drain-b", redis);
              ReadinessRecorder readyA = new ReadinessRecorder(a.httpUrl())) {
 
             List<WsClient> victims = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.roomcast.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.testing.AppInstance;
+import dev.roomcast.testing.ClusterNode;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -26,8 +27,8 @@ class InstanceLossIT {
     @Test
     void clientsOfAKilledInstanceRecoverOnAnother() throws Exception {
         try (RedisServer redis = RedisServer.start();
-             AppInstance a = RedisRestartIT.node("loss-a", redis);
-             AppInstance b = RedisRestartIT.node("loss-b", redis)) {
+             AppInstance a = ClusterNode.start("loss-a", redis);
+             AppInstance b = ClusterNode.start("loss-b", redis)) {
 
             List<WsClient> victims = new ArrayList<>();
             Map<String, String> lastOffset = new HashMap<>();

@@ -2,6 +2,7 @@ package dev.roomcast.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.testing.AppInstance;
+import dev.roomcast.testing.ClusterNode;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import io.restassured.RestAssured;
@@ -37,8 +38,8 @@ class PresenceIT {
     @BeforeAll
     static void start() {
         redis = RedisServer.start();
-        a = RedisRestartIT.node("presence-a", redis);
-        b = RedisRestartIT.node("presence-b", redis);
+        a = ClusterNode.start("presence-a", redis);
+        b = ClusterNode.start("presence-b", redis);
     }
 
     @AfterAll

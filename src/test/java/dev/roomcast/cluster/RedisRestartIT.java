@@ -1,6 +1,7 @@
 package dev.roomcast.cluster;
 
 import dev.roomcast.testing.AppInstance;
+import dev.roomcast.testing.ClusterNode;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -27,8 +28,8 @@ class RedisRestartIT {
     @Test
     void acknowledgedMessagesSurviveARedisRestart() throws Exception {
         try (RedisServer redis = RedisServer.start();
-             AppInstance a = node("restart-a", redis);
-             AppInstance b = node("restart-b", redis);
+             AppInstance a = ClusterNode.start("restart-a", redis);
+             AppInstance b = ClusterNode.start("restart-b", redis);
              ReadinessRecorder readyA = new ReadinessRecorder(a.httpUrl());
              ReadinessRecorder readyB = new ReadinessRecorder(b.httpUrl())) {
 
@@ -79,12 +80,5 @@ class RedisRestartIT {
             members.forEach(WsClient::close);
             publisherClient.close();
         }
-    }
-
-    static AppInstance node(String name, RedisServer redis) {
-        return AppInstance.builder().name(name)
-                .config("quarkus.redis.hosts", redis.uri())
-                .config("roomcast.node-id", name)
-                .start();
     }
 }

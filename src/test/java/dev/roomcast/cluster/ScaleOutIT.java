@@ -2,6 +2,7 @@ package dev.roomcast.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.testing.AppInstance;
+import dev.roomcast.testing.ClusterNode;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
@@ -27,15 +28,8 @@ class ScaleOutIT {
     @BeforeAll
     static void startCluster() {
         redis = RedisServer.start();
-        a = node("node-a");
-        b = node("node-b");
-    }
-
-    static AppInstance node(String name) {
-        return AppInstance.builder().name(name)
-                .config("quarkus.redis.hosts", redis.uri())
-                .config("roomcast.node-id", name)
-                .start();
+        a = ClusterNode.start("node-a", redis);
+        b = ClusterNode.start("node-b", redis);
     }
 
     @AfterAll

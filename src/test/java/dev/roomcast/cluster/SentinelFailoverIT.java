@@ -1,6 +1,7 @@
 package dev.roomcast.cluster;
 
 import dev.roomcast.testing.AppInstance;
+import dev.roomcast.testing.ClusterNode;
 import dev.roomcast.testing.SentinelTopology;
 import dev.roomcast.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -22,8 +23,8 @@ class SentinelFailoverIT {
     @Test
     void masterLossIsSurvivedWithoutSilentGaps() throws Exception {
         try (SentinelTopology redis = SentinelTopology.builder().downAfter(Duration.ofMillis(1000)).start();
-             AppInstance a = node("sentinel-a", redis);
-             AppInstance b = node("sentinel-b", redis)) {
+             AppInstance a = ClusterNode.start("sentinel-a", redis);
+             AppInstance b = ClusterNode.start("sentinel-b", redis)) {
 
             List<WsClient> members = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
@@ -65,15 +66,5 @@ class SentinelFailoverIT {
             members.forEach(WsClient::close);
             publisherClient.close();
         }
-    }
-
-    static AppInstance node(String name, SentinelTopology redis) {
-        return AppInstance.builder().name(name)
-                .config("quarkus.redis.hosts", redis.sentinelHosts())
-                .config("quarkus.redis.client-type", "sentinel")
-                .config("quarkus.redis.master-name", redis.masterName())
-                .config("quarkus.redis.role", "master")
-                .config("roomcast.node-id", name)
-                .start();
     }
 }

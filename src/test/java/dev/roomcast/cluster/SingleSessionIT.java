@@ -1,6 +1,7 @@
 package dev.roomcast.cluster;
 
 import dev.roomcast.testing.AppInstance;
+import dev.roomcast.testing.ClusterNode;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -16,8 +17,8 @@ class SingleSessionIT {
     @Test
     void secondConnectionOnAnotherInstanceIsRefused() {
         try (RedisServer redis = RedisServer.start();
-             AppInstance a = node("single-a", redis);
-             AppInstance b = node("single-b", redis)) {
+             AppInstance a = ClusterNode.on("single-a", redis).config("roomcast.users.single-session", "true").start();
+             AppInstance b = ClusterNode.on("single-b", redis).config("roomcast.users.single-session", "true").start()) {
             try (WsClient first = WsClient.connect(a.wsUrl("user=zoe"))) {
                 first.join("r");
                 WsClient second = WsClient.open(b.wsUrl("user=zoe"), java.util.Map.of(), java.util.List.of());
@@ -33,12 +34,5 @@ class SingleSessionIT {
                 }
             });
         }
-    }
-
-    static AppInstance node(String name, RedisServer redis) {
-        return AppInstance.builder().name(name)
-                .config("quarkus.redis.hosts", redis.uri())
-                .config("roomcast.users.single-session", "true")
-                .start();
     }
 }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
@@ -649,12 +651,24 @@ class HelmChartTest {
         return passwordValues;
     }
 
+    private static final YAMLMapper YAML = new YAMLMapper();
+
     @SuppressWarnings("unchecked")
     static Manifests parse(String yaml) {
         List<Map<String, Object>> docs = new ArrayList<>();
-        for (Object doc : MiniYaml.loadAll(yaml)) {
-            assertTrue(doc instanceof Map, () -> "not a manifest: " + doc);
-            docs.add((Map<String, Object>) doc);
+        // Duplicate keys are refused, as Kubernetes would refuse them; empty documents are skipped.
+        try (MappingIterator<Object> it = YAML.readerFor(Object.class)
+                .with(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).readValues(yaml)) {
+            while (it.hasNext()) {
+                Object doc = it.next();
+                if (doc == null) {
+                    continue;
+                }
+                assertTrue(doc instanceof Map, () -> "not a manifest: " + doc);
+                docs.add((Map<String, Object>) doc);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("helm rendered invalid YAML", e);
         }
         return new Manifests(docs);
     }

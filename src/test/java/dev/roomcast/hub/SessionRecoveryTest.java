@@ -1,5 +1,7 @@
 package dev.roomcast.hub;
 
+import dev.roomcast.protocol.OutboundFrame;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

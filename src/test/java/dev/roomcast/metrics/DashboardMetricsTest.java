@@ -5,22 +5,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.testing.TestPaths;
 import dev.roomcast.testing.WsClient;
+import dev.roomcast.testing.WsClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,23 +26,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Scrapes this node under traffic and checks the scrape against the Grafana dashboard (every metric the
  * dashboard's PromQL selects exists) and against {@code promtool check metrics} (valid exposition format,
- * lint-clean). promtool comes from the Debian package {@code prometheus}; without it on PATH that part is
- * skipped with a message — unless {@code -Dpromtool.required=true} or the environment has CI=true, where it fails.
+ * lint-clean, see {@link Promtool}). The same check with the Redis broker is {@code RedisScrapeIT}.
  */
 @QuarkusTest
 class DashboardMetricsTest {
 
-    static final String REQUIRE_PROMTOOL = "promtool.required";
     private static final Pattern DS_REF = Pattern.compile("\\$\\{?DS_PROMETHEUS}?");
 
     @TestHTTPResource("/")
@@ -55,7 +48,7 @@ class DashboardMetricsTest {
     Hub hub;
 
     private final HttpClient http = HttpClient.newHttpClient();
-    private final List<WsClient> clients = new ArrayList<>();
+    private final WsClients clients = new WsClients(() -> base.resolve("ws"), () -> hub.connectionCount());
     private static String scrape;
 
     @BeforeEach
@@ -93,8 +86,7 @@ class DashboardMetricsTest {
 
     @AfterEach
     void closeAll() {
-        clients.forEach(WsClient::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> hub.connectionCount() == 0);
+        clients.closeAll();
     }
 
     @Test
@@ -137,27 +129,7 @@ class DashboardMetricsTest {
 
     @Test
     void scrapePassesPromtool() throws Exception {
-        File promtool = onPath("promtool");
-        if (promtool == null) {
-            String message = "promtool is not on PATH: skipping `promtool check metrics` "
-                    + "(install the Debian package: apt-get install -y prometheus)";
-            // CI (CI=true, where .ci/run installs promtool) must run the check, never skip it.
-            if (Boolean.getBoolean(REQUIRE_PROMTOOL) || "true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail("promtool is not on PATH, and -D" + REQUIRE_PROMTOOL + "=true requires `promtool check metrics` "
-                        + "(install the Debian package: apt-get install -y prometheus)");
-            }
-            System.out.println("SKIPPED: " + message);
-            Assumptions.abort(message);
-        }
-        Process p = new ProcessBuilder(promtool.getPath(), "check", "metrics").redirectErrorStream(true).start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(scrape.getBytes(StandardCharsets.UTF_8)); // the scrape on stdin
-        }
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("promtool check metrics exit code; output:\n%s", output).isZero();
-        System.out.println("promtool check metrics: OK (" + scrape.lines().count() + " lines)" 
-                + (output.isBlank() ? "" : "\n" + output));
+        Promtool.checkMetrics(scrape, "a node with the memory broker");
     }
 
     @Test
@@ -230,9 +202,7 @@ class DashboardMetricsTest {
     // --- helpers -------------------------------------------------------------------------------
 
     private WsClient connect(String url) {
-        WsClient c = WsClient.connect(url);
-        clients.add(c);
-        return c;
+        return clients.connectUrl(url);
     }
 
     private void post(String path, String body) throws IOException, InterruptedException {
@@ -250,19 +220,5 @@ class DashboardMetricsTest {
         return http.send(HttpRequest.newBuilder(base.resolve("/q/metrics"))
                 .header("Accept", "text/plain; version=0.0.4; charset=utf-8").GET().build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    static File onPath(String tool) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            File f = new File(dir, tool);
-            if (f.isFile() && f.canExecute()) {
-                return f;
-            }
-        }
-        return null;
     }
 }

@@ -1,6 +1,6 @@
 package dev.roomcast.metrics;
 
-import dev.roomcast.hub.OutboundFrame;
+import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.ErrorCode;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;

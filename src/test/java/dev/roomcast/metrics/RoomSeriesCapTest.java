@@ -2,6 +2,7 @@ package dev.roomcast.metrics;
 
 import dev.roomcast.hub.Hub;
 import dev.roomcast.testing.WsClient;
+import dev.roomcast.testing.WsClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -56,12 +57,11 @@ class RoomSeriesCapTest {
     RoomcastMetrics metrics;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<WsClient> clients = new ArrayList<>();
+    private final WsClients clients = new WsClients(() -> base.resolve("ws"), () -> hub.connectionCount());
 
     @AfterEach
     void closeAll() {
-        clients.parallelStream().forEach(WsClient::close);
-        await().atMost(Duration.ofSeconds(20)).until(() -> hub.connectionCount() == 0);
+        clients.closeAll();
     }
 
     static String room(int client, int j) {
@@ -129,8 +129,7 @@ class RoomSeriesCapTest {
                 "roomcast_room_messages_delivered_total", "roomcast_room_delivery_latency_seconds_bucket");
 
         // Everyone leaves: only _other remains, and it reports no members.
-        clients.parallelStream().forEach(WsClient::close);
-        await().atMost(Duration.ofSeconds(20)).until(() -> hub.connectionCount() == 0);
+        clients.closeAll();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             Scrape after = scrape();
             for (String metric : PER_ROOM_METRICS) {

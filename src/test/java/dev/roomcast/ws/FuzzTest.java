@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roomcast.hub.Hub;
+import dev.roomcast.presence.Presence;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.testing.RawWsClient;
 import dev.roomcast.testing.WsClient;
@@ -75,6 +76,9 @@ class FuzzTest {
     @Inject
     Hub hub;
 
+    @Inject
+    Presence presence;
+
     private final Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
 
@@ -105,7 +109,7 @@ class FuzzTest {
         assertThat(hub.roomCount()).as("rooms left in the registry").isZero();
         assertThat(hub.userCount()).as("users left in the registry").isZero();
         for (String room : rooms) {
-            assertThat(hub.presence().members(room).toCompletableFuture().get(5, TimeUnit.SECONDS))
+            assertThat(presence.members(room).toCompletableFuture().get(5, TimeUnit.SECONDS))
                     .as("presence of %s", room).isEmpty();
         }
         given().when().get("/q/health/ready").then().statusCode(200);

@@ -6,6 +6,7 @@ import dev.roomcast.hub.Hub;
 import dev.roomcast.testing.MetricsScrape;
 import dev.roomcast.testing.RawWsClient;
 import dev.roomcast.testing.WsClient;
+import dev.roomcast.testing.WsClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,16 +42,14 @@ class LimitsTest {
     @Inject
     Hub hub;
 
-    private final List<AutoCloseable> clients = new ArrayList<>();
+    private final WsClients clients = new WsClients(() -> ws, () -> hub.connectionCount());
 
     private String url(String user) {
         return ws.toString().replaceFirst("^http", "ws") + "?user=" + user;
     }
 
     private WsClient connect(String user) {
-        WsClient c = WsClient.connect(url(user));
-        clients.add(c);
-        return c;
+        return clients.connect(user);
     }
 
     private RawWsClient raw(String user) {
@@ -61,11 +59,8 @@ class LimitsTest {
     }
 
     @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : clients) {
-            c.close();
-        }
-        await().atMost(Duration.ofSeconds(10)).until(() -> hub.connectionCount() == 0);
+    void closeAll() {
+        clients.closeAll();
         given().when().get("/q/health/ready").then().statusCode(200);
     }
 

@@ -3,6 +3,7 @@ package dev.roomcast.ws;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.testing.WsClient;
+import dev.roomcast.testing.WsClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -30,19 +31,15 @@ class ProtocolTest {
     @Inject
     Hub hub;
 
-    private final List<WsClient> clients = new ArrayList<>();
+    private final WsClients clients = new WsClients(() -> ws, () -> hub.connectionCount());
 
     private WsClient connect(String user) {
-        String url = ws.toString().replaceFirst("^http", "ws") + (user == null ? "" : "?user=" + user);
-        WsClient c = WsClient.connect(url);
-        clients.add(c);
-        return c;
+        return clients.connect(user);
     }
 
     @AfterEach
     void closeAll() {
-        clients.forEach(WsClient::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> hub.connectionCount() == 0);
+        clients.closeAll();
     }
 
     @Test
@@ -258,5 +255,19 @@ class ProtocolTest {
         assertThat(e.path("code").asText()).as("error for %s", frame.length() > 80 ? frame.substring(0, 80) : frame)
                 .isEqualTo(code);
         assertThat(e.path("message").asText()).isNotBlank();
+    }
+
+    @Test
+    void aSinceAheadOfTheRoomsHistoryIsABadRequestAndLeavesTheConnectionOutOfTheRoom() {
+        WsClient alice = connect("alice");
+        JsonNode ack = alice.join("ahead");
+        alice.request("{\"type\":\"leave\",\"room\":\"ahead\"}");
+        JsonNode refused = alice.request("{\"type\":\"join\",\"room\":\"ahead\",\"since\":\"999999\",\"epoch\":\""
+                + ack.path("epoch").asText() + "\"}");
+        assertThat(refused.path("type").asText()).isEqualTo("error");
+        assertThat(refused.path("code").asText()).isEqualTo("bad_request");
+        assertThat(refused.path("message").asText()).isEqualTo("since is ahead of the room's history");
+        assertThat(alice.request("{\"type\":\"publish\",\"room\":\"ahead\",\"data\":1}").path("code").asText())
+                .isEqualTo("not_joined");
     }
 }

@@ -1,4 +1,4 @@
-package dev.roomcast.ws;
+package dev.roomcast.node;
 
 import dev.roomcast.protocol.ErrorCode;
 

@@ -1,4 +1,4 @@
-package dev.roomcast.auth;
+package dev.roomcast.ws;
 
 /** Told about refused upgrades; metrics implement it. */
 public interface UpgradeObserver {

@@ -1,4 +1,4 @@
-package dev.roomcast.hub;
+package dev.roomcast.protocol;
 
 /** WebSocket close codes roomcast uses; documented in docs/protocol.md. */
 public final class CloseCodes {

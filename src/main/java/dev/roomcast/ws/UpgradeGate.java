@@ -1,10 +1,13 @@
-package dev.roomcast.auth;
+package dev.roomcast.ws;
+
+import dev.roomcast.auth.AuthenticationException;
+import dev.roomcast.auth.Identity;
+import dev.roomcast.auth.IdentityResolver;
 
 import dev.roomcast.config.RoomcastConfig;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.node.Admission;
 import dev.roomcast.node.NodeState;
-import dev.roomcast.ws.Transport;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
 import io.smallrye.mutiny.Uni;

@@ -1,4 +1,4 @@
-package dev.roomcast.hub;
+package dev.roomcast.protocol;
 
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;

@@ -1,10 +1,16 @@
-package dev.roomcast.node;
+package dev.roomcast.wiring;
 
-import dev.roomcast.auth.UpgradeObserver;
+import dev.roomcast.node.Admission;
+import dev.roomcast.node.LeaseEvents;
+import dev.roomcast.node.Node;
+import dev.roomcast.node.NodeId;
+import dev.roomcast.node.ProtocolObserver;
+
+import dev.roomcast.ws.UpgradeObserver;
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerObserver;
-import dev.roomcast.broker.InFlightRedis;
 import dev.roomcast.broker.MemoryBroker;
+import dev.roomcast.broker.RedisBackend;
 import dev.roomcast.broker.RedisBroker;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
@@ -14,11 +20,8 @@ import dev.roomcast.config.RoomcastConfig;
 import dev.roomcast.hub.DeliveryObserver;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.presence.LocalPresence;
-import dev.roomcast.presence.LocalUserSessions;
 import dev.roomcast.presence.NodeLease;
 import dev.roomcast.presence.Presence;
-import dev.roomcast.presence.RedisPresence;
-import dev.roomcast.presence.RedisUserSessions;
 import dev.roomcast.presence.UserSessions;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -27,7 +30,7 @@ import jakarta.enterprise.event.Observes;
 import dev.roomcast.ws.ConnectionObserver;
 import dev.roomcast.ws.FrameDispatcher;
 import dev.roomcast.ws.SinkObserver;
-import dev.roomcast.ws.ProtocolObserver;
+import dev.roomcast.node.ProtocolObserver;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -37,25 +40,33 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.util.Optional;
 
-/** Wires the node: broker, presence, hub and the frame dispatcher. */
+/** Wires the node: the backend (built once), hub, lease, node facade and the frame dispatcher. */
 @ApplicationScoped
 public class NodeProducers {
 
     private static final Logger LOG = Logger.getLogger(NodeProducers.class);
 
-    /** Redis when {@code quarkus.redis.hosts} is set, else the memory broker (dev mode needs nothing installed). */
+    /** Redis when {@code quarkus.redis.hosts} is set, else memory (dev mode needs nothing installed). */
     @Produces
     @Singleton
-    Broker broker(RoomcastConfig config, Instance<Redis> redis, Vertx vertx, BrokerObserver observer) {
+    Backend backend(RoomcastConfig config, Instance<Redis> redis, Vertx vertx, BrokerObserver observer, NodeId nodeId) {
         boolean redisConfigured = ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class)
                 .filter(h -> !h.isBlank()).isPresent();
         if (!redisConfigured) {
             LOG.info("broker: memory (single node; set quarkus.redis.hosts to scale out)");
-            return new MemoryBroker(config.history().size(), config.history().ttl(), Clock.systemUTC());
+            return new Backend.Memory(new MemoryBroker(config.history().size(), config.history().ttl(), Clock.systemUTC()),
+                    new LocalPresence());
         }
         LOG.info("broker: redis");
-        return new RedisBroker(new InFlightRedis(redis.get()), vertx, config.redis().prefix(), config.history().size(),
-                config.history().ttl(), Clock.systemUTC(), observer);
+        RedisBackend backend = new RedisBackend(redis.get(), vertx, config.redis().prefix(), config.history().size(),
+                config.history().ttl());
+        return Backend.OnRedis.of(backend, new RedisBroker(backend, Clock.systemUTC(), observer), nodeId.value());
+    }
+
+    @Produces
+    @Singleton
+    Broker broker(Backend backend) {
+        return backend.broker();
     }
 
     @Produces
@@ -65,26 +76,17 @@ public class NodeProducers {
         return BrokerObserver.NONE;
     }
 
-    /** Cluster-wide presence with the Redis broker, this node's only with the memory broker. */
+    /** Cluster-wide presence with Redis, this node's only in memory. */
     @Produces
     @Singleton
-    Presence presence(Broker broker, Instance<Redis> redis, NodeId nodeId) {
-        if (broker instanceof RedisBroker r) {
-            return new RedisPresence(r, nodeId.value());
-        }
-        return new LocalPresence();
+    Presence presence(Backend backend) {
+        return backend.presence();
     }
 
     @Produces
     @Singleton
-    UserSessions userSessions(RoomcastConfig config, Broker broker, Instance<Redis> redis, NodeId nodeId) {
-        if (!config.users().singleSession()) {
-            return UserSessions.UNLIMITED;
-        }
-        if (broker instanceof RedisBroker r) {
-            return new RedisUserSessions(r.redis(), r.keys(), nodeId.value());
-        }
-        return new LocalUserSessions();
+    UserSessions userSessions(RoomcastConfig config, Backend backend) {
+        return config.users().singleSession() ? backend.singleSessions() : UserSessions.UNLIMITED;
     }
 
     @Produces
@@ -134,15 +136,11 @@ public class NodeProducers {
     /** The presence lease of this node (Redis only): crash-safe presence. */
     @Produces
     @Singleton
-    Optional<NodeLease> nodeLease(Broker broker, Presence presence, Hub hub, Instance<Redis> redis, Vertx vertx,
-            NodeId nodeId, RoomcastConfig config) {
-        if (broker instanceof RedisBroker r && presence instanceof RedisPresence p) {
-            NodeLease lease = new NodeLease(r.redis(), r.keys(), p, hub, vertx, nodeId.value(),
-                    config.presence().leaseTtl(), config.presence().leaseRefresh());
-            lease.start();
-            return Optional.of(lease);
-        }
-        return Optional.empty();
+    Optional<NodeLease> nodeLease(Backend backend, Presence presence, Hub hub, RoomcastConfig config) {
+        Optional<NodeLease> lease = backend.lease(new LeaseEvents(hub, presence), config.presence().leaseTtl(),
+                config.presence().leaseRefresh());
+        lease.ifPresent(NodeLease::start);
+        return lease;
     }
 
     /**
@@ -151,7 +149,7 @@ public class NodeProducers {
      * so it does not try to reconnect to a closing client.
      */
     void stopBrokerAndLease(@Observes @Priority(jakarta.interceptor.Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event,
-            Optional<NodeLease> lease, Broker broker) {
+            Optional<NodeLease> lease, Backend backend) {
         lease.ifPresent(l -> {
             try {
                 l.stop().toCompletableFuture().get(2, java.util.concurrent.TimeUnit.SECONDS);
@@ -159,9 +157,7 @@ public class NodeProducers {
                 LOG.warnf("presence not removed at shutdown (%s): the lease expiry will clean it up", e.toString());
             }
         });
-        if (broker instanceof RedisBroker r) {
-            r.stop();
-        }
+        backend.stop();
     }
 
     /** Eager start: the lease must exist before the first client, not on first injection. */
@@ -177,12 +173,16 @@ public class NodeProducers {
 
     @Produces
     @Singleton
-    FrameDispatcher dispatcher(Hub hub, RoomcastConfig config, ProtocolObserver observer, Admission admission) {
-        var limits = new FrameDispatcher.Limits(
-                config.limits().maxMessageSize(),
-                config.limits().maxRoomsPerConnection(),
-                Math.max(1, config.history().size()),
-                config.limits().burst());
-        return new FrameDispatcher(hub, limits, observer, admission, Clock.systemUTC());
+    Node node(Hub hub, Broker broker, Presence presence, Admission admission, ProtocolObserver observer,
+            RoomcastConfig config) {
+        var limits = new Node.Limits(config.limits().maxRoomsPerConnection(), Math.max(1, config.history().size()));
+        return new Node(hub, broker, presence, admission, observer, Clock.systemUTC(), limits);
+    }
+
+    @Produces
+    @Singleton
+    FrameDispatcher dispatcher(Node node, RoomcastConfig config, ProtocolObserver observer) {
+        var limits = new FrameDispatcher.Limits(config.limits().maxMessageSize(), config.limits().burst());
+        return new FrameDispatcher(node, limits, observer);
     }
 }

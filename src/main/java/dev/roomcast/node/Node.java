@@ -1,0 +1,204 @@
+package dev.roomcast.node;
+
+import dev.roomcast.broker.Broker;
+import dev.roomcast.broker.HistoryPage;
+import dev.roomcast.broker.InvalidPositionException;
+import dev.roomcast.broker.MessageFrames;
+import dev.roomcast.hub.Hub;
+import dev.roomcast.hub.Session;
+import dev.roomcast.presence.Presence;
+import dev.roomcast.protocol.ErrorCode;
+import dev.roomcast.protocol.Member;
+import dev.roomcast.protocol.Offsets;
+import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.ProtocolException;
+import dev.roomcast.protocol.ServerFrames;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The node facade: every rule of joining (with recovery), leaving, publishing, sending, presence and history,
+ * in one place, used by the WebSocket dispatcher and the HTTP API alike — they parse, validate the shape of
+ * what they got, call this and encode the answer. A refusal is a {@link ProtocolException} (thrown or as the
+ * failed stage); a broker failure is any other exception, reported by the transports as {@code unavailable}.
+ */
+public final class Node {
+
+    private final Hub hub;
+    private final Broker broker;
+    private final Presence presence;
+    private final Admission admission;
+    private final ProtocolObserver observer;
+    private final Clock clock;
+    private final Limits limits;
+
+    /** Limits of what one connection may do through the node. */
+    public record Limits(int maxRoomsPerConnection, int historyLimit) {
+    }
+
+    public Node(Hub hub, Broker broker, Presence presence, Admission admission, ProtocolObserver observer, Clock clock,
+            Limits limits) {
+        this.hub = hub;
+        this.broker = broker;
+        this.presence = presence;
+        this.admission = admission;
+        this.observer = observer;
+        this.clock = clock;
+        this.limits = limits;
+    }
+
+    // --- join / leave --------------------------------------------------------------------------
+
+    /**
+     * Joins {@code session} to {@code room} and sends its ack (frame id {@code replyId}); with {@code since} and
+     * {@code epoch}, replays what the client missed before any live frame of the room. Live frames are held back
+     * from the subscription on, so there is no gap and no duplicate. Completes when the ack is queued.
+     */
+    public CompletionStage<Void> join(Session session, String room, String since, String epoch, boolean presenceEvents,
+            String replyId) {
+        if (!session.permissions().mayJoin(room)) {
+            throw new ProtocolException(ErrorCode.forbidden, "not allowed to join " + room, replyId);
+        }
+        if (session.isMember(room)) {
+            return position(room).thenAccept(page ->
+                    session.send(OutboundFrame.reply(ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), null))));
+        }
+        if (session.roomCount() >= limits.maxRoomsPerConnection()) {
+            throw new ProtocolException(ErrorCode.too_many_rooms,
+                    "a connection may join at most " + limits.maxRoomsPerConnection() + " rooms", replyId);
+        }
+        if (since != null && !Offsets.isValid(since)) {
+            throw new ProtocolException(ErrorCode.bad_request, "since is not a valid offset", replyId);
+        }
+        if (since != null && epoch == null) {
+            throw new ProtocolException(ErrorCode.bad_request, "epoch is required with since", replyId);
+        }
+        if (!admission.admitJoin()) {
+            // Redis is far behind: refuse now, before queueing more commands, and let the client retry.
+            observer.joinRefused(Admission.OVERLOADED);
+            return CompletableFuture.failedFuture(
+                    new ProtocolException(ErrorCode.unavailable, "the node is overloaded, retry later", replyId));
+        }
+        // Subscribe first and hold live frames, then read history, then merge: no gap, no duplicate.
+        session.hold(room);
+        JoinProgress progress = new JoinProgress();
+        return hub.join(session, room, presenceEvents, since == null)
+                .thenCompose(outcome -> {
+                    progress.joined = true;
+                    CompletionStage<HistoryPage> position = outcome.position() != null
+                            ? CompletableFuture.completedFuture(outcome.position())
+                            : refusedAsBadRequest(broker.history(room, since, epoch, limits.historyLimit()), replyId);
+                    return position.thenApply(page -> {
+                        finishJoin(session, room, since, epoch, replyId, page);
+                        if (outcome.firstOfUser() && !outcome.announced()) {
+                            hub.announce(room, "joined", session.user(), outcome.users());
+                        }
+                        return (Void) null;
+                    });
+                })
+                .whenComplete((x, e) -> {
+                    if (e != null) {
+                        // Nothing stays joined when any step failed (a refused since, a broker error).
+                        session.discard(room);
+                        if (progress.joined) {
+                            hub.leave(session, room, false);
+                        }
+                    }
+                });
+    }
+
+    /** The broker's refusal of a position becomes the client's {@code bad_request}; other failures pass as they are. */
+    private static <T> CompletionStage<T> refusedAsBadRequest(CompletionStage<T> stage, String replyId) {
+        return stage.exceptionallyCompose(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            return CompletableFuture.failedFuture(cause instanceof InvalidPositionException invalid
+                    ? new ProtocolException(ErrorCode.bad_request, invalid.getMessage(), replyId)
+                    : cause);
+        });
+    }
+
+    /** Whether the registry step of a join completed (a failure after it must undo it). */
+    private static final class JoinProgress {
+        volatile boolean joined;
+    }
+
+    /**
+     * The one recovery decision: a client that gave {@code since} recovers only from the room's current epoch;
+     * it is then told whether the history still reached back to {@code since}, and gets what came after it.
+     */
+    private void finishJoin(Session session, String room, String since, String epoch, String replyId, HistoryPage page) {
+        if (since == null) {
+            session.send(OutboundFrame.reply(ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), null)));
+            session.release(room, null);
+            observer.joined();
+            return;
+        }
+        if (!page.epoch().equals(epoch)) {
+            // The history the client knows is gone (another epoch): nothing to replay, the client resyncs.
+            session.send(OutboundFrame.reply(ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), false)));
+            session.release(room, null);
+            observer.recovered(false);
+            return;
+        }
+        session.send(OutboundFrame.reply(ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), page.complete())));
+        String last = since;
+        for (OutboundFrame m : page.frames()) {
+            session.replay(m);
+            last = m.offset();
+        }
+        session.release(room, last);
+        observer.recovered(page.complete());
+    }
+
+    /** Takes {@code session} out of {@code room}, announcing {@code left} if due; false if it was not a member. */
+    public boolean leave(Session session, String room) {
+        return hub.leave(session, room, true);
+    }
+
+    // --- publish / send ------------------------------------------------------------------------
+
+    /** Refuses a connection's publish to {@code room} unless it may publish there and is a member. */
+    public void checkPublish(Session session, String room, String replyId) {
+        if (!session.permissions().mayPublish(room)) {
+            throw new ProtocolException(ErrorCode.forbidden, "not allowed to publish to " + room, replyId);
+        }
+        if (!session.isMember(room)) {
+            throw new ProtocolException(ErrorCode.not_joined, "join " + room + " before publishing to it", replyId);
+        }
+    }
+
+    /**
+     * Stores {@code data} (raw JSON) in the room's history and delivers it to the room's members on every node.
+     *
+     * @param from the publishing user, null for a backend publishing without a name
+     */
+    public CompletionStage<Broker.Published> publish(String room, String from, String data) {
+        long now = clock.millis();
+        return broker.publishRoom(room, now, MessageFrames.body(now, from, data)).thenApply(published -> {
+            observer.published(room);
+            return published;
+        });
+    }
+
+    /** Delivers {@code data} (raw JSON) to every connection of {@code to}, on every node. */
+    public CompletionStage<Void> send(String to, String from, String data) {
+        long now = clock.millis();
+        return broker.publishUser(to, now, MessageFrames.direct(MessageFrames.body(now, from, data)));
+    }
+
+    // --- presence / history --------------------------------------------------------------------
+
+    /** Who is in {@code room}, cluster-wide, sorted by user. */
+    public CompletionStage<List<Member>> presence(String room) {
+        return presence.members(room);
+    }
+
+    /** The room's position (epoch and latest offset) without messages. */
+    public CompletionStage<HistoryPage> position(String room) {
+        return broker.history(room, null, null, 0);
+    }
+}

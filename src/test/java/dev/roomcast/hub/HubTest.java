@@ -1,0 +1,267 @@
+package dev.roomcast.hub;
+
+import dev.roomcast.broker.Broker;
+import dev.roomcast.broker.MemoryBroker;
+import dev.roomcast.broker.MessageFrames;
+import dev.roomcast.presence.LocalPresence;
+import dev.roomcast.protocol.OutboundFrame;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The node-local registry and fan-out, on the memory broker and presence, with sessions writing to lists. */
+class HubTest {
+
+    private MemoryBroker broker;
+    private LocalPresence presence;
+    private Hub hub;
+    private final List<Delivered> observed = new ArrayList<>();
+
+    record Delivered(String room, OutboundFrame frame, int recipients) {
+    }
+
+    /** A sink that keeps what it is given. */
+    static final class ListSink implements FrameSink {
+        final List<OutboundFrame> frames = new ArrayList<>();
+        boolean open = true;
+
+        @Override
+        public synchronized boolean write(OutboundFrame frame) {
+            frames.add(frame);
+            return true;
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            open = false;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        synchronized List<String> texts() {
+            return frames.stream().map(OutboundFrame::text).toList();
+        }
+    }
+
+    @BeforeEach
+    void startHub() {
+        broker = new MemoryBroker(100, Duration.ofMinutes(15), Clock.systemUTC());
+        presence = new LocalPresence();
+        hub = new Hub(broker, presence, (room, frame, recipients) -> observed.add(new Delivered(room, frame, recipients)));
+        broker.start(hub);
+    }
+
+    private Session session(String id, String user, ListSink sink) throws Exception {
+        Session s = new Session(id, user, sink, RoomPermissions.ALL, RateLimiter.unlimited(), 100);
+        get(hub.register(s));
+        return s;
+    }
+
+    private static <T> T get(CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    private void publish(String room, String data) throws Exception {
+        get(broker.publishRoom(room, 1, MessageFrames.body(1, "alice", data)));
+    }
+
+    @Test
+    void aRoomMessageIsOneFrameWrittenToEveryLocalMemberAndNoOneElse() throws Exception {
+        ListSink a = new ListSink(), b = new ListSink(), c = new ListSink();
+        Session alice = session("c1", "alice", a), bob = session("c2", "bob", b), carol = session("c3", "carol", c);
+        get(hub.join(alice, "r", false, true));
+        get(hub.join(bob, "r", false, true));
+        get(hub.join(carol, "other", false, true));
+
+        publish("r", "1");
+        assertThat(a.frames).hasSize(1);
+        assertThat(b.frames).hasSize(1);
+        assertThat(c.frames).isEmpty();
+        assertThat(a.frames.get(0)).as("encoded once per node: the same frame object").isSameAs(b.frames.get(0));
+        assertThat(observed).extracting(Delivered::recipients).containsExactly(2);
+        assertThat(observed.get(0).room()).isEqualTo("r");
+    }
+
+    @Test
+    void joinReportsTheFirstConnectionOfAUserAndTheUsersInTheRoom() throws Exception {
+        Session first = session("c1", "alice", new ListSink());
+        Session second = session("c2", "alice", new ListSink());
+        Session bob = session("c3", "bob", new ListSink());
+        Hub.JoinOutcome one = get(hub.join(first, "r", true, true));
+        Hub.JoinOutcome two = get(hub.join(second, "r", true, true));
+        Hub.JoinOutcome three = get(hub.join(bob, "r", true, true));
+        assertThat(one.added()).isTrue();
+        assertThat(one.firstOfUser()).isTrue();
+        assertThat(two.firstOfUser()).isFalse();
+        assertThat(three.users()).isEqualTo(2);
+        assertThat(get(hub.join(bob, "r", true, true)).added()).as("joining twice").isFalse();
+        assertThat(hub.localMembers("r")).isEqualTo(3);
+    }
+
+    @Test
+    void presenceEventsSkipMembersWhoOptedOut() throws Exception {
+        ListSink loud = new ListSink(), quiet = new ListSink();
+        get(hub.join(session("c1", "alice", loud), "r", true, true));
+        get(hub.join(session("c2", "bob", quiet), "r", false, true));
+
+        hub.announce("r", "joined", "carol", 3);
+        assertThat(loud.texts()).containsExactly("{\"type\":\"joined\",\"room\":\"r\",\"user\":\"carol\"}");
+        assertThat(quiet.frames).isEmpty();
+        publish("r", "2");
+        assertThat(quiet.frames).hasSize(1);
+    }
+
+    @Test
+    void noPresenceEventsAboveTheMemberLimit() throws Exception {
+        ListSink sink = new ListSink();
+        get(hub.join(session("c1", "alice", sink), "r", true, true));
+        hub.setMaxMembersForEvents(2);
+        hub.announce("r", "joined", "bob", 3);
+        assertThat(sink.frames).isEmpty();
+        hub.announce("r", "joined", "bob", 2);
+        assertThat(sink.frames).hasSize(1);
+    }
+
+    @Test
+    void leavingAndClosingEmptyTheRegistryAndPresence() throws Exception {
+        Session alice = session("c1", "alice", new ListSink());
+        Session bob = session("c2", "bob", new ListSink());
+        get(hub.join(alice, "r", true, true));
+        get(hub.join(bob, "r", true, true));
+        get(hub.join(bob, "s", true, true));
+
+        assertThat(hub.leave(alice, "r", true)).isTrue();
+        assertThat(hub.leave(alice, "r", true)).as("not a member any more").isFalse();
+        assertThat(hub.localMembers("r")).isEqualTo(1);
+        hub.unregister(bob);
+        hub.unregister(alice);
+        assertThat(hub.roomCount()).isZero();
+        assertThat(hub.userCount()).isZero();
+        assertThat(hub.connectionCount()).isZero();
+        assertThat(presence.roomCount()).isZero();
+    }
+
+    @Test
+    void aDirectFrameReachesEveryConnectionOfTheUser() throws Exception {
+        ListSink phone = new ListSink(), laptop = new ListSink(), other = new ListSink();
+        session("c1", "dana", phone);
+        session("c2", "dana", laptop);
+        session("c3", "erin", other);
+        String frame = MessageFrames.direct(MessageFrames.body(1, "erin", "\"hi\""));
+        get(broker.publishUser("dana", 1, frame));
+        assertThat(phone.texts()).containsExactly(frame);
+        assertThat(laptop.texts()).containsExactly(frame);
+        assertThat(other.frames).isEmpty();
+        assertThat(observed).extracting(Delivered::room, Delivered::recipients)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(null, 2));
+    }
+
+    @Test
+    void framesOfARoomBeingJoinedAreHeldUntilReleased() throws Exception {
+        ListSink sink = new ListSink();
+        Session alice = session("c1", "alice", sink);
+        alice.hold("r");
+        get(hub.join(alice, "r", false, false));
+        publish("r", "1");
+        assertThat(sink.frames).isEmpty();
+        alice.release("r", null);
+        assertThat(sink.frames).hasSize(1);
+    }
+
+    @Test
+    void theBrokerIsAskedForEachRoomOnceWhateverItsLocalMembers() throws Exception {
+        List<String> calls = new ArrayList<>();
+        Broker counting = new CountingBroker(broker, calls);
+        Hub counted = new Hub(counting, presence, (room, frame, n) -> {
+        });
+        Session a = new Session("c1", "alice", new ListSink(), RoomPermissions.ALL, RateLimiter.unlimited(), 100);
+        Session b = new Session("c2", "bob", new ListSink(), RoomPermissions.ALL, RateLimiter.unlimited(), 100);
+        get(counted.register(a));
+        get(counted.register(b));
+        get(counted.join(a, "r", false, true));
+        get(counted.join(b, "r", false, true));
+        counted.leave(a, "r", false);
+        counted.leave(b, "r", false);
+        assertThat(calls).containsExactly("+user alice", "+user bob", "+room r", "-room r");
+    }
+
+    /** The memory broker, recording subscribe and unsubscribe calls. */
+    private static final class CountingBroker implements Broker {
+        private final Broker delegate;
+        private final List<String> calls;
+
+        CountingBroker(Broker delegate, List<String> calls) {
+            this.delegate = delegate;
+            this.calls = calls;
+        }
+
+        @Override
+        public void start(dev.roomcast.broker.BrokerListener listener) {
+        }
+
+        @Override
+        public CompletionStage<Void> subscribeRoom(String room) {
+            calls.add("+room " + room);
+            return delegate.subscribeRoom(room);
+        }
+
+        @Override
+        public CompletionStage<Void> unsubscribeRoom(String room) {
+            calls.add("-room " + room);
+            return delegate.unsubscribeRoom(room);
+        }
+
+        @Override
+        public CompletionStage<Void> subscribeUser(String user) {
+            calls.add("+user " + user);
+            return delegate.subscribeUser(user);
+        }
+
+        @Override
+        public CompletionStage<Void> unsubscribeUser(String user) {
+            calls.add("-user " + user);
+            return delegate.unsubscribeUser(user);
+        }
+
+        @Override
+        public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String body) {
+            return delegate.publishRoom(room, publishedAtMillis, body);
+        }
+
+        @Override
+        public CompletionStage<Void> publishRoomEvent(String room, String frame) {
+            return delegate.publishRoomEvent(room, frame);
+        }
+
+        @Override
+        public CompletionStage<Void> publishUser(String user, long publishedAtMillis, String frame) {
+            return delegate.publishUser(user, publishedAtMillis, frame);
+        }
+
+        @Override
+        public CompletionStage<dev.roomcast.broker.HistoryPage> history(String room, String since, String epoch, int limit) {
+            return delegate.history(room, since, epoch, limit);
+        }
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public String name() {
+            return "counting";
+        }
+    }
+}
