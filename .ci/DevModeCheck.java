@@ -121,7 +121,11 @@ public class DevModeCheck {
 
     static void check(URI base, Path probe, Path log) throws Exception {
         // 1. What the README promises: the demo page, health, metrics, the Dev UI, the WebSocket.
-        expect(get(base, "/"), 200, "<html", "GET /");
+        HttpResponse<String> page = get(base, "/");
+        expect(page, 200, "<html", "GET /");
+        demoPageAssets(base, page.body());
+        // The demo page imports roomcast-client, which the build copies from clients/js/src (pom.xml).
+        expect(get(base, "/roomcast-client/index.js"), 200, "export class Roomcast", "GET /roomcast-client/index.js");
         expect(get(base, "/q/health"), 200, "\"UP\"", "GET /q/health");
         expect(get(base, "/q/health/ready"), 200, "\"UP\"", "GET /q/health/ready");
         lastRequestNanos = System.nanoTime();
@@ -130,7 +134,7 @@ public class DevModeCheck {
         expect(metrics, 200, "roomcast_connections", "GET /q/metrics");
         expect(get(base, "/q/dev-ui/"), 200, "<html", "GET /q/dev-ui/");
         expect(get(base, "/dev-mode-probe"), 200, "probe-1", "GET /dev-mode-probe before the change");
-        ok("/, /q/health, /q/health/ready, /q/metrics, /q/dev-ui/ and /dev-mode-probe answer");
+        ok("/ (and its scripts), /roomcast-client/index.js, /q/health, /q/health/ready, /q/metrics, /q/dev-ui/ and /dev-mode-probe answer");
 
         // 2. A first reload without clients: the first one after the start is the slowest (cold JIT).
         long first = reload(base, probe, "probe-2");
@@ -212,6 +216,24 @@ public class DevModeCheck {
         return Long.parseLong(m.group(1));
     }
 
+    private static final Pattern SCRIPT_SRC = Pattern.compile("<script[^>]*\\ssrc=\"([^\"]+)\"");
+    private static final Pattern RELATIVE_IMPORT = Pattern.compile("(?m)^\\s*import\\b[^;]*?from\\s*['\"](\\./[^'\"]+)['\"]");
+
+    /** The demo page's scripts and the modules they import (one level) are served too, not only the HTML. */
+    static void demoPageAssets(URI base, String html) throws IOException, InterruptedException {
+        Matcher scripts = SCRIPT_SRC.matcher(html);
+        while (scripts.find()) {
+            URI script = base.resolve("/").resolve(scripts.group(1));
+            HttpResponse<String> js = get(script);
+            expect(js, 200, "", "GET " + script.getPath() + " (a script of the demo page)");
+            Matcher imports = RELATIVE_IMPORT.matcher(js.body());
+            while (imports.find()) {
+                URI module = script.resolve(imports.group(1));
+                expect(get(module), 200, "", "GET " + module.getPath() + " (imported by " + script.getPath() + ")");
+            }
+        }
+    }
+
     /** Edits the probe, then measures the next request: it triggers the reload and answers after it. */
     static long reload(URI base, Path probe, String answer) throws Exception {
         Files.writeString(probe, probeSource(answer));
@@ -233,9 +255,12 @@ public class DevModeCheck {
     }
 
     static HttpResponse<String> get(URI base, String path) throws IOException, InterruptedException {
+        return get(base.resolve(path));
+    }
+
+    static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
         lastRequestNanos = System.nanoTime();
-        return HTTP.send(HttpRequest.newBuilder(base.resolve(path)).timeout(REQUEST_TIMEOUT).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static void expect(HttpResponse<String> r, int status, String contains, String what) {

@@ -63,7 +63,9 @@ port=$(java -cp "$tmp/.check" DevModeCheck free-port)
 echo "dev-mode check: ./mvnw quarkus:dev on port $port in $tmp"
 
 # -Ddebug=false: no JDWP port (5005 may be taken); no console, analytics prompt or continuous testing in CI.
-(cd "$tmp" && exec setsid ./mvnw -B -ntp quarkus:dev -Dquarkus.http.port="$port" -Ddebug=false \
+# -Dmaven.test.skip: the test sources were just compiled by `./mvnw -B verify`; compiling them again here took
+# a minute of the 3 on a loaded 2-core machine, and dev mode without continuous testing does not use them.
+(cd "$tmp" && exec setsid ./mvnw -B -ntp quarkus:dev -Dquarkus.http.port="$port" -Ddebug=false -Dmaven.test.skip=true \
     -Dquarkus.console.enabled=false -Dquarkus.analytics.disabled=true -Dquarkus.test.continuous-testing=disabled \
     </dev/null >"$log" 2>&1) &
 dev_pid=$!

@@ -593,14 +593,16 @@ export class Roomcast extends Emitter {
     this.user = f.user;
     this.node = f.node;
     this._connectedAt = Date.now();
-    this._setState('connected', { user: f.user, node: f.node, connection: f.connection });
-    if (gen !== this._gen) return;   // a listener disconnected us
-    for (const w of this._connectWaiters.splice(0)) w.resolve();
-    // Rooms first (each with its position, so it is recovered), then what was queued meanwhile:
-    // the server handles a connection's frames in order, so a queued publish follows its room's rejoin.
+    this._state = 'connected';
+    // Rooms first (each with its position, so it is recovered), then what was queued meanwhile, then the
+    // 'connected' event: the server handles a connection's frames in order, so a publish queued or made by a
+    // listener follows its room's rejoin.
     for (const room of this._rooms.values()) if (room._wanted) room._sendJoin();
     for (const [id, p] of this._pending) if (p.gen === 0 && p.frame.type !== 'join') this._transmit(id, p);
     this._schedulePing(gen);
+    this._setState('connected', { user: f.user, node: f.node, connection: f.connection });
+    if (gen !== this._gen) return;   // a listener disconnected us
+    for (const w of this._connectWaiters.splice(0)) w.resolve();
   }
 
   /** @internal @param {number} gen */

@@ -48,7 +48,7 @@ function connectWith(options = {}) {
   return { rc, states };
 }
 
-describe('close codes and refused upgrades', () => {
+describe('close codes and refused upgrades', { timeout: 180000 }, () => {
   for (const code of [1000, 1001, 1006, 1011, 1012, 1013, 4008]) {
     test(`close ${code}: reconnects`, async () => {
       plan = [{ close: code }];

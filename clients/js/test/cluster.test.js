@@ -50,7 +50,7 @@ async function publishSequence(room, count, node, every = 15) {
   }
 }
 
-describe('two instances on Redis', () => {
+describe('two instances on Redis', { timeout: 180000 }, () => {
   test('the instance a client is on is killed with SIGKILL mid-stream: it fails over and gets every message once, in order', async () => {
     const N = 300;
     const alice = client('alice', [a.url, b.url]);

@@ -84,7 +84,7 @@ async function joinRoom(page, room) {
 /** @param {import('playwright-core').Page} page */
 const logLines = (page, text) => page.locator('#log div').filter({ hasText: text });
 
-describe('the demo page in Chromium', () => {
+describe('the demo page in Chromium', { timeout: 180000 }, () => {
   test('alice and bob: messages, presence, a direct message, and Drop recovers what was published meanwhile', async () => {
     const alice = await openPage('alice');
     const bob = await openPage('bob');

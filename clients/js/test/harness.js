@@ -18,7 +18,9 @@ const JAVA = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'ja
 
 /** @type {Set<import('node:child_process').ChildProcess>} */
 const children = new Set();
-process.on('exit', () => { for (const c of children) try { c.kill('SIGKILL'); } catch { /* gone */ } });
+const killChildren = () => { for (const c of children) try { c.kill('SIGKILL'); } catch { /* gone */ } };
+process.on('exit', killChildren);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { killChildren(); process.exit(1); });
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -43,7 +43,7 @@ after(async () => {
   await node?.kill();
 });
 
-describe('auth mode jwt', () => {
+describe('auth mode jwt', { timeout: 180000 }, () => {
   for (const tokenIn of /** @type {const} */ (['header', 'protocol', 'query'])) {
     test(`a token in the ${tokenIn} is accepted`, async () => {
       const rc = client({ token: token(`user-${tokenIn}`), tokenIn });

@@ -16,7 +16,7 @@ const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', st
 before(async () => { node = await new Node('pack').start(); });
 after(async () => { await node?.kill(); });
 
-test('npm pack produces a tarball that installs and runs in a fresh project', async () => {
+test('npm pack produces a tarball that installs and runs in a fresh project', { timeout: 180000 }, async () => {
   const out = JSON.parse(npm(['pack', '--json', '--pack-destination', work], clientDir));
   const files = out[0].files.map((f) => f.path).sort();
   assert.ok(files.includes('src/index.js') && files.includes('src/emitter.js'), files.join(' '));
