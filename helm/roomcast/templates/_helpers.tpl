@@ -182,3 +182,10 @@ capabilities:
   drop:
     - ALL
 {{- end }}
+
+{{/*
+The container port that serves /q/health and /q/metrics: the management interface when enabled.
+*/}}
+{{- define "roomcast.managementPort" -}}
+{{- if .Values.management.enabled }}management{{ else }}http{{ end }}
+{{- end }}

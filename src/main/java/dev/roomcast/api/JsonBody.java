@@ -18,11 +18,11 @@ final class JsonBody {
             throw new ApiError(413, ErrorCode.too_large, "the body is larger than " + maxBytes + " bytes");
         }
         try {
-            // Parsed as the data field of a frame: the same parser, depth and number limits.
-            String data = FrameParser.parse("{\"type\":\"api\",\"data\":" + body + "}").data();
-            return data;
+            // Exactly one value, with the frame parser's depth and number limits: a body is never pasted
+            // into a frame before it is parsed, so `1,"from":"admin"` cannot add fields.
+            return FrameParser.singleValue(body);
         } catch (ProtocolException e) {
-            throw new ApiError(400, ErrorCode.bad_request, "the body is not valid JSON");
+            throw new ApiError(400, ErrorCode.bad_request, "the body must be exactly one JSON value: " + e.getMessage());
         }
     }
 }

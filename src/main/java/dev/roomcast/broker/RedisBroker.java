@@ -200,8 +200,10 @@ public final class RedisBroker implements Broker, RoomPositions {
                 if (Offsets.parse(since)[0] > clock.millis() + FUTURE_TOLERANCE_MS) {
                     return Future.failedFuture(new InvalidPositionException("since is ahead of the room's history"));
                 }
-                // The client saw messages this history no longer has: it lost its tail (failover, restart).
-                return rotateEpoch(room, h.epoch).map(e -> new HistoryPage(e, List.of(), false, position));
+                // An offset the stream cannot confirm. Perhaps the stream lost its tail, perhaps the client
+                // made it up: either way this client resyncs, and nothing shared changes on its word. A lost
+                // tail rotates the epoch where Redis itself shows it (recoverRoom, after a reconnect).
+                return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), false, position));
             }
             boolean complete = h.complete || Offsets.compare(since, h.latest) == 0;
             if (h.frames.size() >= limit && Offsets.compare(h.frames.get(h.frames.size() - 1).offset(), h.latest) < 0) {
@@ -245,12 +247,22 @@ public final class RedisBroker implements Broker, RoomPositions {
         });
     }
 
-    private Future<String> rotateEpoch(String room, String expected) {
+    /**
+     * Replaces the epoch {@code expected} with a new one, unless it changed already (another node rotated it,
+     * or Redis lost the key and a new one was created); returns the epoch the room has afterwards.
+     */
+    private Future<String> rotateEpoch(String room, String expected, String why) {
         String fresh = newEpoch();
-        LOG.warnf("room %s: history lost messages that were delivered; new epoch %s", room, fresh);
-        observer.epochRotated();
         return eval(RedisScripts.ROTATE_EPOCH, 1, List.of(keys.epoch(room), expected, fresh, Long.toString(historyTtlMillis)))
-                .map(Response::toString);
+                .map(Response::toString)
+                .onSuccess(kept -> {
+                    if (kept.equals(fresh)) {
+                        observer.epochRotated();
+                        LOG.warnf("room %s: %s; epoch %s replaced by %s", room, why, expected, kept);
+                    } else {
+                        LOG.warnf("room %s: %s; epoch %s had already been replaced by %s", room, why, expected, kept);
+                    }
+                });
     }
 
     // --- node recovery -------------------------------------------------------------------------
@@ -279,9 +291,17 @@ public final class RedisBroker implements Broker, RoomPositions {
         readHistory(room, after == null ? EMPTY : after, historySize).onSuccess(h -> {
             RoomCursor current = cursors.get(room);
             if (current != null) {
+                // Evidence from Redis itself: the stream no longer has what this node delivered from it.
                 boolean lostTail = after != null && (h.latest == null || Offsets.compare(h.latest, after) < 0);
-                if (lostTail && cursor.epoch() != null) {
-                    rotateEpoch(room, cursor.epoch()).onSuccess(current::epoch);
+                String known = cursor.epoch();
+                if (known != null && !known.equals(h.epoch)) {
+                    // Redis lost the epoch key with the history (a restart without persistence, an expiry):
+                    // a new epoch exists already, and it is the one kept.
+                    LOG.warnf("room %s: the history in Redis started over; epoch %s is now %s", room, known, h.epoch);
+                    observer.epochRotated();
+                    current.epoch(h.epoch);
+                } else if (lostTail && known != null) {
+                    rotateEpoch(room, known, "history lost messages that were delivered").onSuccess(current::epoch);
                 }
                 BrokerListener l = listener;
                 current.resume(h.frames, f -> l.onRoomFrame(room, f));

@@ -93,6 +93,27 @@ public interface RoomcastConfig {
         Duration closeTimeout();
 
         /**
+         * How long a new connection may take to deliver its first request (the WebSocket upgrade) before
+         * it is closed: idle sockets and slowloris upgrades do not hold file descriptors for long.
+         */
+        @WithName("handshake-timeout")
+        @WithDefault("5s")
+        Duration handshakeTimeout();
+
+        /** How long an HTTP connection may stay idle between two requests (keep-alive) before it is closed. */
+        @WithName("http-idle-timeout")
+        @WithDefault("60s")
+        Duration httpIdleTimeout();
+
+        /**
+         * Connections without a request in progress and not upgraded (new, or idle between requests) kept
+         * at once; a new one beyond it closes the oldest.
+         */
+        @WithName("max-pending-connections")
+        @WithDefault("1000")
+        int maxPendingConnections();
+
+        /**
          * Redis commands this node may have waiting or in flight: from half of it WebSocket upgrades get
          * 503 with Retry-After, at it joins get {@code unavailable}.
          */

@@ -1,8 +1,9 @@
 package dev.roomcast.hub;
 
 /**
- * Token bucket for inbound frames of one connection. Only touched by the connection's own serial
- * frame handling, so it needs no synchronization.
+ * Token bucket for inbound frames of one connection: text frames (the connection's serial frame
+ * handling) and control frames (its event loop) share it, so it is synchronized — never contended in
+ * practice, as both run on the connection's event loop.
  * <p>
  * Refused frames are counted as strikes. The count starts over only once the connection has gone
  * {@link #QUIET_NANOS one second} without a refusal: a client that keeps sending faster than the rate
@@ -33,11 +34,11 @@ public final class RateLimiter {
     }
 
     /** Takes one token; false when the bucket is empty. */
-    public boolean tryAcquire() {
+    public synchronized boolean tryAcquire() {
         return tryAcquire(System.nanoTime());
     }
 
-    boolean tryAcquire(long now) {
+    synchronized boolean tryAcquire(long now) {
         tokens = Math.min(burst, tokens + (now - last) * ratePerNano);
         last = now;
         if (strikes > 0 && now - lastRefusal >= QUIET_NANOS) {
@@ -56,7 +57,7 @@ public final class RateLimiter {
      * Frames refused since the last refusal-free second: a client that keeps flooding after being told
      * is abusive.
      */
-    public int strikes() {
+    public synchronized int strikes() {
         return strikes;
     }
 }

@@ -73,6 +73,27 @@ public final class FrameParser {
         return new ClientFrame(type, id, room, to, data, since, epoch, presence);
     }
 
+    /**
+     * Exactly one JSON value (an HTTP API body), returned as its source text without surrounding
+     * whitespace; anything after it, or no value at all, is refused.
+     */
+    public static String singleValue(String text) {
+        try (JsonParser p = JSON.createParser(text)) {
+            if (p.nextToken() == null) {
+                throw new ProtocolException(ErrorCode.bad_request, "no JSON value", null);
+            }
+            String value = rawValue(p, text);
+            if (p.nextToken() != null) {
+                throw new ProtocolException(ErrorCode.bad_request, "trailing content after the JSON value", null);
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            throw new ProtocolException(ErrorCode.bad_request, "malformed JSON: " + shortMessage(e), null);
+        } catch (IOException e) {
+            throw new ProtocolException(ErrorCode.bad_request, "unreadable JSON", null);
+        }
+    }
+
     private static String string(JsonParser p, JsonToken value, String field, String id) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return null;

@@ -3,10 +3,12 @@ package dev.roomcast.ws;
 import dev.roomcast.protocol.CloseCodes;
 import dev.roomcast.hub.FrameSink;
 import dev.roomcast.protocol.OutboundFrame;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import org.jboss.logging.Logger;
@@ -130,6 +132,28 @@ final class ConnectionSink implements FrameSink {
                 close(CloseCodes.SLOW_CONSUMER, "slow consumer");
             }
         }
+    }
+
+    /**
+     * On the channel's event loop: answers a ping. The pong counts against the same bounds as every other
+     * frame: if the client does not read its pongs either, the connection is closed (1008) instead of
+     * queueing them without end. Written, not flushed: the caller flushes once per read batch.
+     *
+     * @return whether a pong was written
+     */
+    boolean pong(ByteBuf payload) {
+        if (closing || closeSent || channel == null) {
+            return false;
+        }
+        ChannelOutboundBuffer backlog = channel.unsafe().outboundBuffer();
+        long bytes = queuedBytes + (backlog == null ? 0 : backlog.totalPendingWriteBytes()) + payload.readableBytes() + 2;
+        int frames = queuedFrames + (backlog == null ? 0 : backlog.size());
+        if (frames >= maxFrames || bytes > maxBytes) {
+            close(CloseCodes.POLICY_VIOLATION, "pongs not read");
+            return false;
+        }
+        channel.write(new PongWebSocketFrame(payload.retainedDuplicate()), noPromise);
+        return true;
     }
 
     /** Bytes Netty holds for this connection, written but not yet taken by the socket (readable from any thread). */

@@ -8,6 +8,7 @@ import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.hub.RateLimiter;
 import dev.roomcast.hub.Session;
 import dev.roomcast.node.NodeId;
+import dev.roomcast.node.ProtocolObserver;
 import dev.roomcast.presence.UserSessions;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.ServerFrames;
@@ -45,10 +46,13 @@ public class RoomcastEndpoint {
     private final SinkObserver sinkObserver;
     private final ConnectionObserver connectionObserver;
     private final UserSessions userSessions;
+    private final ProtocolObserver protocolObserver;
 
     public RoomcastEndpoint(Hub hub, FrameDispatcher dispatcher, RoomcastConfig config, NodeId nodeId,
-            SinkObserver sinkObserver, ConnectionObserver connectionObserver, UserSessions userSessions) {
+            SinkObserver sinkObserver, ConnectionObserver connectionObserver, UserSessions userSessions,
+            ProtocolObserver protocolObserver) {
         this.userSessions = userSessions;
+        this.protocolObserver = protocolObserver;
         this.hub = hub;
         this.dispatcher = dispatcher;
         this.config = config;
@@ -70,6 +74,7 @@ public class RoomcastEndpoint {
         Session session = new Session(connection.id(), identity.user(), sink, identity.permissions(),
                 new RateLimiter(limits.rate(), limits.burst()), limits.outboundMaxFrames());
         connection.userData().put(SESSION, session);
+        transport.limitControlFrames(new ControlFrames(session, sink, limits.burst(), protocolObserver::rateLimited));
         connectionObserver.opened();
         return Uni.createFrom().completionStage(userSessions.claim(session.user(), session.id()))
                 .onItem().transformToUni(claimed -> {

@@ -67,6 +67,11 @@ public final class Transport {
             return;
         }
         try {
+            PendingConnections.upgraded(channel);
+        } catch (RuntimeException e) {
+            warnOnce("cannot lift the handshake deadline: " + e);
+        }
+        try {
             ChannelPipeline pipeline = channel.pipeline();
             String last = pipeline.lastContext() == null ? null : pipeline.lastContext().name();
             if (last != null && pipeline.get(Utf8FrameValidator.class) == null) {
@@ -77,6 +82,25 @@ public final class Transport {
             }
         } catch (RuntimeException e) {
             warnOnce("cannot add UTF-8 validation: " + e);
+        }
+    }
+
+    /**
+     * Call once the session exists: pings and pongs go through {@code controlFrames} (rate limit, counted
+     * pongs) instead of Vert.x, which would answer every ping unbounded.
+     */
+    void limitControlFrames(ControlFrames controlFrames) {
+        if (channel == null) {
+            return;
+        }
+        try {
+            ChannelPipeline pipeline = channel.pipeline();
+            String last = pipeline.lastContext() == null ? null : pipeline.lastContext().name();
+            if (last != null && pipeline.get(ControlFrames.class) == null) {
+                pipeline.addBefore(last, "roomcast-control-frames", controlFrames);
+            }
+        } catch (RuntimeException e) {
+            warnOnce("cannot limit control frames: " + e);
         }
     }
 

@@ -6,7 +6,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.Map;
 
 /**
- * A node as it runs in production: JWT on the upgrade (RS256, the test key pair, a fixed issuer), API
+ * A node as it runs in production: JWT on the upgrade (RS256, the test key pair, a fixed issuer and audience), API
  * keys on /api, one allowed browser Origin, and a small connection limit so that it can be reached.
  */
 public class SecuredProfile implements QuarkusTestProfile {
@@ -21,6 +21,7 @@ public class SecuredProfile implements QuarkusTestProfile {
                 "roomcast.auth.mode", "jwt",
                 "mp.jwt.verify.publickey.location", Tokens.PUBLIC_KEY,
                 "mp.jwt.verify.issuer", Tokens.ISSUER,
+                "mp.jwt.verify.audiences", Tokens.AUDIENCE,
                 "roomcast.api.keys", "backend-key-1, " + API_KEY,
                 "roomcast.limits.allowed-origins", ORIGIN,
                 "roomcast.limits.max-connections", Integer.toString(MAX_CONNECTIONS));

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -19,6 +21,9 @@ import static org.awaitility.Awaitility.await;
  * back UP, and no client is disconnected.
  */
 class RedisRestartIT {
+
+    /** What the broker logs when a room's epoch changes: the epoch the room has afterwards. */
+    private static final Pattern EPOCH_LOG = Pattern.compile("room steady: .*epoch \\S+ (?:is now|replaced by|had already been replaced by) (\\S+)");
 
     @Test
     void acknowledgedMessagesSurviveARedisRestart() throws Exception {
@@ -55,6 +60,18 @@ class RedisRestartIT {
                 assertThat(r.missing(publisher.acked)).as("acknowledged but not delivered to %s", m.user()).isEmpty();
                 assertThat(r.hasDuplicates()).as("duplicates at %s", m.user()).isFalse();
                 assertThat(m.isClosed()).isFalse();
+            }
+            // The history started over with the restart: the log names the epoch the room really has now.
+            List<String> epochs = new ArrayList<>(Received.in(members.get(0), "steady").epochs());
+            String kept = epochs.get(epochs.size() - 1);
+            assertThat(epochs).as("epochs seen").hasSizeGreaterThan(1);
+            for (AppInstance n : List.of(a, b)) {
+                Matcher m = EPOCH_LOG.matcher(n.logTail(3000));
+                List<String> reported = new ArrayList<>();
+                while (m.find()) {
+                    reported.add(m.group(1));
+                }
+                assertThat(reported).as("epochs %s reported as kept", n.name()).isNotEmpty().containsOnly(kept);
             }
             assertThat(readyA.transitions()).containsSubsequence(200, 503, 200);
             assertThat(readyB.transitions()).containsSubsequence(200, 503, 200);

@@ -97,11 +97,25 @@ class HelmChartTest {
     void defaultsRenderTheExpectedObjects() {
         assertEquals(List.of("ConfigMap/" + APP, "ConfigMap/" + APP + "-dashboard", "ConfigMap/" + REDIS + "-scripts",
                 "Deployment/" + APP, "PodDisruptionBudget/" + APP, "PodDisruptionBudget/" + REDIS, "Secret/" + APP,
-                "Service/" + APP, "Service/" + HEADLESS, "ServiceAccount/" + APP, "StatefulSet/" + REDIS),
+                "Service/" + APP, "Service/" + APP + "-management", "Service/" + HEADLESS, "ServiceAccount/" + APP,
+                "StatefulSet/" + REDIS),
                 defaults.names());
         for (Map<String, Object> m : defaults.all) {
             assertEquals("rc", at(m, "metadata.labels", Map.class).get("app.kubernetes.io/instance"), () -> name(m));
         }
+    }
+
+    @Test
+    void managementEndpointsNeverGoThroughThePublicServiceOrTheIngress() {
+        Map<String, Object> publicService = defaults.get("Service", APP);
+        assertEquals(List.of("http"), ((List<Map<String, Object>>) at(publicService, "spec.ports")).stream()
+                .map(p -> p.get("name")).toList());
+        Map<String, Object> management = defaults.get("Service", APP + "-management");
+        assertEquals("ClusterIP", at(management, "spec.type"));
+        assertEquals(List.of(Map.of("name", "management", "port", 9000, "targetPort", "management", "protocol", "TCP")),
+                at(management, "spec.ports"));
+        assertEquals("9000", at(defaults.get("ConfigMap", APP), "data.QUARKUS_MANAGEMENT_PORT"));
+        assertEquals("roomcast", at(defaults.get("ConfigMap", APP), "data.MP_JWT_VERIFY_AUDIENCES"));
     }
 
     @Test
@@ -113,9 +127,10 @@ class HelmChartTest {
         assertEquals("/q/health/live", at(c, "livenessProbe.httpGet.path"));
         assertEquals("/q/health/ready", at(c, "readinessProbe.httpGet.path"));
         for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-            assertEquals("http", at(c, probe + ".httpGet.port"));
+            assertEquals("management", at(c, probe + ".httpGet.port"), probe + " on the management interface");
         }
-        assertEquals(Map.of("name", "http", "containerPort", 8080, "protocol", "TCP"), first(c, "ports"));
+        assertEquals(List.of(Map.of("name", "http", "containerPort", 8080, "protocol", "TCP"),
+                Map.of("name", "management", "containerPort", 9000, "protocol", "TCP")), at(c, "ports"));
         // Kubernetes >= 1.30: the built-in sleep action, nothing needed in the image.
         assertEquals(5, at(c, "lifecycle.preStop.sleep.seconds"));
         // preStop 5 s + drain window 10 s + margin 10 s
@@ -435,7 +450,8 @@ class HelmChartTest {
                   hosts: ["redis://redis.example.com:6379"]
                 """));
         assertEquals(List.of("ConfigMap/" + APP, "ConfigMap/" + APP + "-dashboard", "Deployment/" + APP,
-                "PodDisruptionBudget/" + APP, "Secret/" + APP, "Service/" + APP, "ServiceAccount/" + APP), m.names());
+                "PodDisruptionBudget/" + APP, "Secret/" + APP, "Service/" + APP, "Service/" + APP + "-management",
+                "ServiceAccount/" + APP), m.names());
         Map<String, Object> config = at(m.get("ConfigMap", APP), "data", Map.class);
         assertEquals("standalone", config.get("QUARKUS_REDIS_CLIENT_TYPE"));
         assertEquals("redis://redis.example.com:6379", config.get("QUARKUS_REDIS_HOSTS"));
@@ -528,13 +544,19 @@ class HelmChartTest {
         assertEquals("monitoring.coreos.com/v1", monitor.get("apiVersion"));
         assertEquals("kube-prometheus-stack", at(monitor, "metadata.labels.release"));
         Map<String, Object> endpoint = first(monitor, "spec.endpoints");
-        assertEquals("http", endpoint.get("port"));
+        assertEquals("management", endpoint.get("port"));
         assertEquals("/q/metrics", endpoint.get("path"));
-        assertEquals(at(m.get("Service", APP), "spec.selector"), at(monitor, "spec.selector.matchLabels"));
+        // It selects the management Service, and only it: the public one never carries metrics.
+        Map<String, Object> selector = at(monitor, "spec.selector.matchLabels", Map.class);
+        assertTrue(at(m.get("Service", APP + "-management"), "metadata.labels", Map.class).entrySet()
+                .containsAll(selector.entrySet()));
+        assertFalse(at(m.get("Service", APP), "metadata.labels", Map.class).entrySet().containsAll(selector.entrySet()));
 
         Map<String, Object> appPolicy = m.get("NetworkPolicy", APP);
         Map<String, Object> appRule = first(appPolicy, "spec.ingress");
         assertEquals(List.of(Map.of("port", "http", "protocol", "TCP")), appRule.get("ports"));
+        assertEquals(List.of(Map.of("port", "management", "protocol", "TCP")),
+                ((List<Map<String, Object>>) at(appPolicy, "spec.ingress")).get(1).get("ports"));
         assertEquals("ingress-nginx", at(first(appRule, "from"), "namespaceSelector.matchLabels.kubernetes.io/metadata.name"));
         Map<String, Object> redisPolicy = m.get("NetworkPolicy", REDIS);
         assertEquals(at(m.get("StatefulSet", REDIS), "spec.selector.matchLabels"), at(redisPolicy, "spec.podSelector.matchLabels"));

@@ -77,6 +77,23 @@ public final class AppInstance implements AutoCloseable {
         return query == null || query.isEmpty() ? base : base + "?" + query;
     }
 
+    /** The body of {@code GET path} on this instance (e.g. {@code /q/metrics}); fails unless 200. */
+    public String get(String path) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(httpUrl() + path))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new AssertionError("GET " + path + " on " + name + ": " + r.statusCode());
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     public URI wsUri(String query) {
         return URI.create(wsUrl(query));
     }
@@ -157,6 +174,7 @@ public final class AppInstance implements AutoCloseable {
         private final Map<String, String> config = new LinkedHashMap<>();
         private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx256m"));
         private Duration readyTimeout = DEFAULT_READY_TIMEOUT;
+        private int fdLimit;
         private Path jar = Path.of(System.getProperty(RUNNER_JAR_PROPERTY,
                 TestPaths.target().resolve("quarkus-app/quarkus-run.jar").toString()));
 
@@ -193,6 +211,12 @@ public final class AppInstance implements AutoCloseable {
             return this;
         }
 
+        /** Runs the JVM with this open-file limit ({@code prlimit --nofile}), to reach it in a test. */
+        public Builder fdLimit(int fdLimit) {
+            this.fdLimit = fdLimit;
+            return this;
+        }
+
         public Builder readyTimeout(Duration readyTimeout) {
             this.readyTimeout = readyTimeout;
             return this;
@@ -226,6 +250,9 @@ public final class AppInstance implements AutoCloseable {
         private AppInstance launch(int port) {
             Path logFile = TestPaths.targetSubdir("it-logs").resolve(name + ".log");
             List<String> command = new ArrayList<>();
+            if (fdLimit > 0) {
+                command.addAll(List.of("prlimit", "--nofile=" + fdLimit + ":" + fdLimit, "--"));
+            }
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmArgs);
             command.add("-Dquarkus.http.port=" + port);

@@ -176,8 +176,40 @@ public final class RawWsClient implements AutoCloseable {
         sendFrame(TEXT, true, payload);
     }
 
+    /** {@code count} copies of one final frame in a single write: they reach the server in one burst. */
+    public synchronized void sendRepeated(int opcode, byte[] payload, int count) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (int i = 0; i < count; i++) {
+            all.writeBytes(encode(opcode, true, payload));
+        }
+        write(all.toByteArray());
+    }
+
     /** One frame, masked as a client must. */
     public synchronized void sendFrame(int opcode, boolean fin, byte[] payload) {
+        write(encode(opcode, fin, payload));
+    }
+
+    /** These bytes as they are, in one write (see {@link #frame}). */
+    public synchronized void sendRaw(byte[] bytes) {
+        write(bytes);
+    }
+
+    /** One final frame, masked, as bytes for {@link #sendRaw}. */
+    public static byte[] frame(int opcode, byte[] payload) {
+        return encode(opcode, true, payload);
+    }
+
+    private void write(byte[] bytes) {
+        try {
+            out.write(bytes);
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("send failed", e);
+        }
+    }
+
+    private static byte[] encode(int opcode, boolean fin, byte[] payload) {
         int n = payload.length;
         ByteArrayOutputStream frame = new ByteArrayOutputStream(n + 14);
         frame.write((fin ? 0x80 : 0) | opcode);
@@ -201,12 +233,7 @@ public final class RawWsClient implements AutoCloseable {
             masked[i] = (byte) (payload[i] ^ mask[i & 3]);
         }
         frame.writeBytes(masked);
-        try {
-            out.write(frame.toByteArray());
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("send failed", e);
-        }
+        return frame.toByteArray();
     }
 
     /** Sends a close frame with this code (the server answers with its own). */
