@@ -149,6 +149,9 @@ final class ConnectionSink implements FrameSink {
         long bytes = queuedBytes + (backlog == null ? 0 : backlog.totalPendingWriteBytes()) + payload.readableBytes() + 2;
         int frames = queuedFrames + (backlog == null ? 0 : backlog.size());
         if (frames >= maxFrames || bytes > maxBytes) {
+            // A client that does not read gets nothing more read from it either: the close may wait up to
+            // close-timeout behind unread pongs, and reading on would let it keep the event loop busy.
+            channel.config().setAutoRead(false);
             close(CloseCodes.POLICY_VIOLATION, "pongs not read");
             return false;
         }
