@@ -52,6 +52,11 @@ final class Poll {
         until(what, timeout, () -> condition.call() ? Optional.of(Boolean.TRUE) : Optional.empty(), () -> "");
     }
 
+    /** Like {@link #until(String, Duration, Callable)}, with extra text for the failure message. */
+    static void untilTrue(String what, Duration timeout, Callable<Boolean> condition, Supplier<String> diagnostics) {
+        until(what, timeout, () -> condition.call() ? Optional.of(Boolean.TRUE) : Optional.empty(), diagnostics);
+    }
+
     /** Thrown by a probe to stop polling at once, e.g. when the awaited process has died. */
     static final class AbortPoll extends RuntimeException {
         AbortPoll(String message) {

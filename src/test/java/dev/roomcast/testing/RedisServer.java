@@ -79,6 +79,22 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
+     * A Redis Cluster node, not yet joined to anything: {@code --cluster-enabled yes} with its own
+     * {@code nodes.conf} in its temp dir and a cluster bus on a second free port (not port + 10000, which may
+     * be above 65535 or taken). {@code nodeTimeout} is how long a master may be unreachable before its replica
+     * is promoted; every replica may be promoted however stale (validity factor 0), as in a test nothing else
+     * would take over.
+     */
+    public static RedisServer startClusterNode(String name, Duration nodeTimeout) {
+        return startNamed(name,
+                "--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes.conf",
+                "--cluster-node-timeout", Long.toString(nodeTimeout.toMillis()),
+                "--cluster-replica-validity-factor", "0",
+                "--cluster-port", Integer.toString(FreePorts.next()));
+    }
+
+    /**
      * A Sentinel: {@code redis-server <dir>/sentinel.conf --sentinel --port P}. The config body must not set
      * the port; Sentinel rewrites the file with its state, so a {@link #restart()} keeps what it learned.
      */
