@@ -29,7 +29,7 @@ import java.util.function.BiConsumer;
  * The Vert.x client completes a SUBSCRIBE as soon as it is written; this class completes it only when
  * Redis confirms it, so a join is acknowledged only once the room's messages really reach this node.
  */
-final class PubSubConnection {
+final class PubSubConnection implements Subscriptions {
 
     private static final Logger LOG = Logger.getLogger(PubSubConnection.class);
     private static final long MIN_BACKOFF_MS = 100, MAX_BACKOFF_MS = 5_000;
@@ -72,11 +72,13 @@ final class PubSubConnection {
         this.listener = listener;
     }
 
-    void start() {
+    @Override
+    public void start() {
         connect(true);
     }
 
-    void stop() {
+    @Override
+    public void stop() {
         stopped = true;
         RedisConnection c = connection;
         if (c != null) {
@@ -84,15 +86,18 @@ final class PubSubConnection {
         }
     }
 
-    boolean isUp() {
+    @Override
+    public boolean isUp() {
         return up;
     }
 
-    int pending() {
+    @Override
+    public int pending() {
         return pending.get();
     }
 
-    CompletionStage<Void> subscribe(String channel) {
+    @Override
+    public CompletionStage<Void> subscribe(String channel) {
         wanted.add(channel);
         RedisConnection c = connection;
         if (c == null || !up) {
@@ -107,7 +112,8 @@ final class PubSubConnection {
         return confirmed.orTimeout(CONFIRM_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    CompletionStage<Void> unsubscribe(String channel) {
+    @Override
+    public CompletionStage<Void> unsubscribe(String channel) {
         wanted.remove(channel);
         RedisConnection c = connection;
         if (c == null || !up) {

@@ -31,7 +31,8 @@ public final class RedisBroker implements Broker, RoomPositions {
 
     private final InFlightRedis redis;
     private final RedisKeys keys;
-    private final PubSubConnection pubsub;
+    private final Subscriptions pubsub;
+    private final PublishCommand publish;
     private final Vertx vertx;
     private final int historySize;
     private final long historyTtlMillis;
@@ -51,7 +52,8 @@ public final class RedisBroker implements Broker, RoomPositions {
         this.historyTtlMillis = backend.historyTtlMillis();
         this.clock = clock;
         this.observer = observer;
-        this.pubsub = new PubSubConnection(redis, vertx, this::onChannelMessage, new PubSubConnection.Listener() {
+        this.publish = backend.publish();
+        this.pubsub = backend.cluster() ? sharded(backend) : new PubSubConnection(redis, vertx, this::onChannelMessage, new PubSubConnection.Listener() {
             @Override
             public void down() {
                 // Hold live frames of every room from now on: the gap is filled before they are let through.
@@ -72,6 +74,34 @@ public final class RedisBroker implements Broker, RoomPositions {
                     recoverAll();
                 } else {
                     observer.subscriberUp(true);
+                }
+            }
+        });
+    }
+
+    /**
+     * On a Redis Cluster: a shard channel is lost on its own (its master failed over, its slot moved), so each
+     * room is held and recovered from its stream — on the same slot, hence the same master — by itself.
+     */
+    private ShardedPubSub sharded(RedisBackend backend) {
+        return new ShardedPubSub(redis, vertx, backend.shardClients(), this::onChannelMessage, new ShardedPubSub.Listener() {
+            @Override
+            public void lost(String channel) {
+                String room = keys.roomOf(channel);
+                RoomCursor cursor = room == null ? null : cursors.get(room);
+                if (cursor != null) {
+                    cursor.hold();
+                }
+                observer.subscriberUp(false);
+            }
+
+            @Override
+            public void regained(String channel) {
+                observer.reconnected();
+                String room = keys.roomOf(channel);
+                if (room != null && cursors.containsKey(room)) {
+                    recovering.incrementAndGet();
+                    recoverRoom(room, 0);
                 }
             }
         });
@@ -160,7 +190,7 @@ public final class RedisBroker implements Broker, RoomPositions {
         List<String> args = List.of(
                 keys.stream(room), keys.epoch(room), keys.roomChannel(room),
                 body, Integer.toString(historySize), Long.toString(historyTtlMillis), newEpoch(), room);
-        return eval(RedisScripts.PUBLISH, 3, args)
+        return eval(publish.script(RedisScripts.PUBLISH), 3, args)
                 .map(r -> new Published(r.get(0).toString(), r.get(1).toString()))
                 .onComplete(r -> observer.publish(Duration.ofNanos(System.nanoTime() - start), r.succeeded()))
                 .toCompletionStage();
@@ -168,14 +198,14 @@ public final class RedisBroker implements Broker, RoomPositions {
 
     @Override
     public CompletionStage<Void> publishRoomEvent(String room, String frame) {
-        return redis.send(Request.cmd(Command.PUBLISH).arg(keys.roomChannel(room)).arg(frame))
+        return redis.send(publish.request(keys.roomChannel(room), frame))
                 .<Void>mapEmpty().toCompletionStage();
     }
 
     @Override
     public CompletionStage<Void> publishUser(String user, long publishedAtMillis, String frame) {
         long start = System.nanoTime();
-        return redis.send(Request.cmd(Command.PUBLISH).arg(keys.userChannel(user)).arg(frame))
+        return redis.send(publish.request(keys.userChannel(user), frame))
                 .onComplete(r -> observer.publish(Duration.ofNanos(System.nanoTime() - start), r.succeeded()))
                 .<Void>mapEmpty().toCompletionStage();
     }

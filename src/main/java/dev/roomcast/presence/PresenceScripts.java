@@ -145,6 +145,43 @@ final class PresenceScripts {
             return 1
             """);
 
+    /**
+     * On a Redis Cluster, for {@link #ADD}, {@link #JOIN} and {@link #LEAVE}: the same script without touching
+     * the node's room list ({@code rc:node:<id>:rooms} lives in another slot than the room). The caller lists the
+     * room before the script runs and passes the presence key as KEYS[3], so every key is in the room's slot.
+     */
+    static RedisScript withoutNodeRooms(RedisScript script) {
+        return CLUSTER_VARIANTS.computeIfAbsent(script, s -> new RedisScript(s.source()
+                .replace("redis.call('SADD', KEYS[3], ARGV[3])", "-- listed by the caller: another slot")
+                .replace("redis.call('SREM', KEYS[3], ARGV[3])", "-- kept listed: another slot, see RedisPresence")));
+    }
+
+    private static final java.util.Map<RedisScript, RedisScript> CLUSTER_VARIANTS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * On a Redis Cluster, the first half of {@link #CLAIM_SESSION} (the lease is in another slot than the session):
+     * whether a node's lease is live, on the clock of the server holding the leases. KEYS: nodes. ARGV: node.
+     */
+    static final RedisScript LEASE_LIVE = new RedisScript("""
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local lease = redis.call('ZSCORE', KEYS[1], ARGV[1])
+            if lease and tonumber(lease) >= now then return 1 end
+            return 0
+            """);
+
+    /**
+     * The second half: takes the session if it still is what the caller saw ('' for none).
+     * KEYS: session key. ARGV: seen holder, node|connection. Returns 1 if taken.
+     */
+    static final RedisScript TAKE_SESSION_IF = new RedisScript("""
+            local cur = redis.call('GET', KEYS[1]) or ''
+            if cur ~= ARGV[1] and cur ~= ARGV[2] then return 0 end
+            redis.call('SET', KEYS[1], ARGV[2])
+            return 1
+            """);
+
     private PresenceScripts() {
     }
 }

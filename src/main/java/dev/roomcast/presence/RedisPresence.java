@@ -6,6 +6,7 @@ import dev.roomcast.broker.PoolBusyRetry;
 import dev.roomcast.broker.RedisBackend;
 import dev.roomcast.broker.RedisBroker;
 import dev.roomcast.broker.RedisKeys;
+import dev.roomcast.broker.RedisScript;
 import dev.roomcast.broker.RoomPositions;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
@@ -26,6 +27,8 @@ public final class RedisPresence implements Presence {
     private final String node;
     private final long historyTtlMillis;
     private final RoomPositions positions;
+    private final boolean cluster;
+    private final dev.roomcast.broker.PublishCommand publish;
 
     /** @param positions told the history position each one-round-trip join reads (the broker's cursors) */
     public RedisPresence(RedisBackend backend, RoomPositions positions, String node) {
@@ -34,11 +37,35 @@ public final class RedisPresence implements Presence {
         this.historyTtlMillis = backend.historyTtlMillis();
         this.positions = positions;
         this.node = node;
+        this.cluster = backend.cluster();
+        this.publish = backend.publish();
+    }
+
+    /**
+     * The script as this deployment runs it. On a Redis Cluster every key of a script must be in one slot: the
+     * room's. The node's room list is in another, so the room is added to it by a command of its own before the
+     * script runs, and stays listed after the node's last connection left the room (removing it then could race a
+     * join on this node and leave entries a reaper never finds); the list goes when the node stops or is reaped.
+     */
+    private Future<RedisScript> prepared(RedisScript script, String room) {
+        if (!cluster) {
+            return Future.succeededFuture(script);
+        }
+        RedisScript variant = publish.script(PresenceScripts.withoutNodeRooms(script));
+        if (script == PresenceScripts.LEAVE) {
+            return Future.succeededFuture(variant);
+        }
+        return redis.send(Request.cmd(Command.SADD).arg(keys.nodeRooms(node)).arg(room)).map(x -> variant);
+    }
+
+    /** The node's room list, or on a cluster the room's presence key again (see {@link #prepared}). */
+    private String nodeRoomsKey(String room) {
+        return cluster ? keys.presence(room) : keys.nodeRooms(node);
     }
 
     @Override
     public CompletionStage<Change> add(String room, String user, String connectionId) {
-        return PresenceScripts.ADD.eval(redis, 3, args(room, user))
+        return prepared(PresenceScripts.ADD, room).compose(script -> script.eval(redis, 3, args(room, user)))
                 .map(r -> new Change(r.get(0).toInteger() == 1, r.get(1).toInteger()))
                 .toCompletionStage();
     }
@@ -52,11 +79,11 @@ public final class RedisPresence implements Presence {
     @Override
     public CompletionStage<Change> addForJoin(String room, String user, String connectionId, String joinedEvent,
             int maxUsersForEvents) {
-        List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), keys.nodeRooms(node),
+        List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), nodeRoomsKey(room),
                 keys.stream(room), keys.epoch(room), keys.roomChannel(room),
                 node + "|" + user, user, room, "#" + node, Long.toString(historyTtlMillis),
                 RedisBroker.newEpoch(), Integer.toString(maxUsersForEvents), joinedEvent);
-        return PresenceScripts.JOIN.eval(redis, 6, args).map(r -> {
+        return prepared(PresenceScripts.JOIN, room).compose(script -> script.eval(redis, 6, args)).map(r -> {
             String latest = r.get(3) == null ? null : r.get(3).toString();
             HistoryPage position = positions.positioned(room, r.get(2).toString(), latest);
             return new Change(r.get(0).toInteger() == 1, r.get(1).toInteger(), true, position);
@@ -67,15 +94,16 @@ public final class RedisPresence implements Presence {
     @Override
     public CompletionStage<Change> removeAndAnnounce(String room, String user, String connectionId, String leftEvent,
             int maxUsersForEvents) {
-        List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), keys.nodeRooms(node),
+        List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), nodeRoomsKey(room),
                 keys.roomChannel(room), node + "|" + user, user, room, "#" + node,
                 Integer.toString(maxUsersForEvents), leftEvent == null ? "" : leftEvent);
-        return PoolBusyRetry.retry(() -> PresenceScripts.LEAVE.eval(redis, 4, args).toCompletionStage())
+        return PoolBusyRetry.retry(() -> prepared(PresenceScripts.LEAVE, room)
+                        .compose(script -> script.eval(redis, 4, args)).toCompletionStage())
                 .thenApply(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger(), leftEvent != null, null));
     }
 
     private List<String> args(String room, String user) {
-        return List.of(keys.presence(room), keys.presenceUsers(room), keys.nodeRooms(node),
+        return List.of(keys.presence(room), keys.presenceUsers(room), nodeRoomsKey(room),
                 node + "|" + user, user, room, "#" + node);
     }
 

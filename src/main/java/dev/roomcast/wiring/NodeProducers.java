@@ -57,9 +57,11 @@ public class NodeProducers {
             return new Backend.Memory(new MemoryBroker(config.history().size(), config.history().ttl(), Clock.systemUTC()),
                     new LocalPresence());
         }
-        LOG.info("broker: redis");
+        boolean cluster = "cluster".equalsIgnoreCase(ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.redis.client-type", String.class).orElse("standalone").trim());
+        LOG.info(cluster ? "broker: redis cluster (sharded pub/sub)" : "broker: redis");
         RedisBackend backend = new RedisBackend(redis.get(), vertx, config.redis().prefix(), config.history().size(),
-                config.history().ttl());
+                config.history().ttl(), cluster ? new ShardClients(vertx) : null);
         return Backend.OnRedis.of(backend, new RedisBroker(backend, Clock.systemUTC(), observer), nodeId.value());
     }
 

@@ -31,6 +31,18 @@ public final class ClusterNode {
                 .config("roomcast.node-id", name);
     }
 
+    /** The options of a node on a Redis Cluster (sharded pub/sub), given every node of it as seed. */
+    public static AppInstance.Builder on(String name, RedisCluster redis) {
+        return AppInstance.builder().name(name)
+                .config("quarkus.redis.hosts", redis.hosts())
+                .config("quarkus.redis.client-type", "cluster")
+                .config("roomcast.node-id", name);
+    }
+
+    public static AppInstance start(String name, RedisCluster redis) {
+        return on(name, redis).start();
+    }
+
     public static AppInstance start(String name, RedisServer redis) {
         return on(name, redis).start();
     }
