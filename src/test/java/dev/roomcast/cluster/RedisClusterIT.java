@@ -37,8 +37,8 @@ class RedisClusterIT {
     @BeforeAll
     static void start() {
         redis = RedisCluster.start();
-        a = ClusterNode.start("cluster-a", redis);
-        b = ClusterNode.start("cluster-b", redis);
+        a = ClusterNode.on("cluster-a", redis).config("roomcast.users.single-session", "true").start();
+        b = ClusterNode.on("cluster-b", redis).config("roomcast.users.single-session", "true").start();
     }
 
     @AfterAll
@@ -107,20 +107,41 @@ class RedisClusterIT {
             c.request("{\"type\":\"publish\",\"room\":\"recover\",\"data\":{\"s\":" + i + "}}");
             offsets.add(c.awaitType("message").path("offset").asText());
         }
-        WsClient again = connect(b, "erin");
+        WsClient again = connect(b, "erin-2");
         JsonNode ack = again.request("{\"type\":\"join\",\"room\":\"recover\",\"since\":\"" + offsets.get(0)
                 + "\",\"epoch\":\"" + epoch + "\"}");
         assertThat(ack.path("recovered").asBoolean()).isTrue();
         assertThat(ack.path("epoch").asText()).isEqualTo(epoch);
         assertThat(again.awaitType("message").path("offset").asText()).isEqualTo(offsets.get(1));
         assertThat(again.awaitType("message").path("offset").asText()).isEqualTo(offsets.get(2));
-        JsonNode stale = connect(b, "erin").request("{\"type\":\"join\",\"room\":\"recover\",\"since\":\""
+        JsonNode stale = connect(b, "erin-3").request("{\"type\":\"join\",\"room\":\"recover\",\"since\":\""
                 + offsets.get(0) + "\",\"epoch\":\"not-this-one\"}");
         assertThat(stale.path("recovered").asBoolean()).isFalse();
     }
 
     @Test
     @Order(4)
+    void presenceAndSingleSessionWorkAcrossSlots() {
+        WsClient fay = connect(a, "fay"), gus = connect(b, "gus");
+        fay.join("lobby");
+        gus.join("lobby");
+        assertThat(fay.await(f -> "joined".equals(f.path("type").asText()) && "gus".equals(f.path("user").asText())))
+                .isNotNull();
+        assertThat(PresenceIT.members(gus.request("{\"type\":\"presence\",\"room\":\"lobby\"}")))
+                .isEqualTo(java.util.Map.of("fay", 1, "gus", 1));
+        // The node's room list (its own slot) names the room, so a reaper would find fay's entry.
+        assertThat((List<Object>) redis.masterOfSlot(redis.slotOf("rc:node:cluster-a:rooms"))
+                .call("SMEMBERS", "rc:node:cluster-a:rooms")).contains("lobby");
+
+        WsClient second = WsClient.open(b.wsUrl("user=fay"), java.util.Map.of(), List.of());
+        assertThat(second.awaitClose(Duration.ofSeconds(10))).as("fay's second session is refused").isEqualTo(4009);
+        gus.request("{\"type\":\"leave\",\"room\":\"lobby\"}");
+        assertThat(fay.await(f -> "left".equals(f.path("type").asText()) && "gus".equals(f.path("user").asText())))
+                .isNotNull();
+    }
+
+    @Test
+    @Order(5)
     void aSlotMigratedDuringTrafficLosesNothingAcknowledged() throws Exception {
         String room = "moving";
         int slot = redis.slotOf("rc:{" + room + "}");
@@ -131,7 +152,7 @@ class RedisClusterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aMasterKilledUnderAcknowledgedPublishingIsSurvived() throws Exception {
         String room = "failover";
         int slot = redis.slotOf("rc:{" + room + "}");
