@@ -80,6 +80,7 @@ class HelmChartTest {
         assertRejected(valuesFile("replicas: 3\n"), "replicas"); // unknown key (a typo of replicaCount)
         assertRejected(valuesFile("redis:\n  persistence:\n    enabled: \"yes\"\n"), "enabled");
         assertRejected(valuesFile("externalRedis:\n  hosts: [\"redis.example.com:6379\"]\n"), "hosts");
+        assertRejected(valuesFile("externalRedis:\n  clientType: sharded\n"), "clientType");
         assertRejected(Map.of("jvm.maxHeapFreeRatio", 120), "maxHeapFreeRatio");
         assertRejected(Map.of("jvm.mallocArenaMax", -1), "mallocArenaMax");
     }
@@ -483,6 +484,30 @@ class HelmChartTest {
         assertNull(at(m.get("Secret", APP), "data"));
         Map<String, Object> password = env(container(m.get("Deployment", APP), "roomcast")).get("QUARKUS_REDIS_PASSWORD");
         assertEquals(true, at(password, "valueFrom.secretKeyRef.optional"));
+    }
+
+    @Test
+    void externalRedisCluster() throws IOException {
+        Manifests m = render(valuesFile("""
+                redis:
+                  enabled: false
+                externalRedis:
+                  clientType: cluster
+                  hosts:
+                    - redis://redis-0.example.com:6379
+                    - redis://redis-1.example.com:6379
+                    - redis://redis-2.example.com:6379
+                """));
+        assertNull(m.find("StatefulSet", REDIS), "no bundled Sentinel Redis");
+        assertNull(m.find("NetworkPolicy", REDIS));
+        Map<String, Object> config = at(m.get("ConfigMap", APP), "data", Map.class);
+        assertEquals("cluster", config.get("QUARKUS_REDIS_CLIENT_TYPE"));
+        assertEquals("redis://redis-0.example.com:6379,redis://redis-1.example.com:6379,redis://redis-2.example.com:6379",
+                config.get("QUARKUS_REDIS_HOSTS"));
+        assertFalse(config.containsKey("QUARKUS_REDIS_MASTER_NAME"));
+        assertFalse(config.containsKey("QUARKUS_REDIS_ROLE"));
+        Map<String, Object> password = env(container(m.get("Deployment", APP), "roomcast")).get("QUARKUS_REDIS_PASSWORD");
+        assertEquals("redis-password", at(password, "valueFrom.secretKeyRef.key"));
     }
 
     // ---------------------------------------------------------------------------------------------------------
