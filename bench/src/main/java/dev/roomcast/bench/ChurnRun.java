@@ -209,7 +209,7 @@ final class ChurnRun {
             while (System.nanoTime() < ms) {
                 Thread.sleep(Math.max(1, Math.min(100, (ms - System.nanoTime()) / 1_000_000)));
             }
-            a = new ProcStats.Sample(o.pids, o.redisPid);
+            a = new ProcStats.Sample(o.pids, o.redisPids);
             while (System.nanoTime() < me) {
                 Thread.sleep(Math.max(1, Math.min(100, (me - System.nanoTime()) / 1_000_000)));
                 if (System.nanoTime() >= nextLog) {
@@ -217,7 +217,7 @@ final class ChurnRun {
                     nextLog += TimeUnit.SECONDS.toNanos(5);
                 }
             }
-            ProcStats.Sample b = new ProcStats.Sample(o.pids, o.redisPid);
+            ProcStats.Sample b = new ProcStats.Sample(o.pids, o.redisPids);
             if (!st.done.await(Math.max(10_000, 2 * o.connectTimeoutMs), TimeUnit.MILLISECONDS)) {
                 pool.sample(st.done.getCount() + " churn loops still busy at the end");
             }

@@ -27,9 +27,9 @@ final class FanoutRun {
             }
             Bench.log("opening %d subscriber connections over %d URL(s) at <= %.0f/s ...", o.subscribers, o.urls.size(), o.connectRate);
             long setupDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(o.setupTimeoutMs);
-            ProcStats.Sample s0 = new ProcStats.Sample(o.pids, o.redisPid);
+            ProcStats.Sample s0 = new ProcStats.Sample(o.pids, o.redisPids);
             long subSetupNs = pool.openAll(subs, setupDeadline);
-            ProcStats.Sample s1 = new ProcStats.Sample(o.pids, o.redisPid);
+            ProcStats.Sample s1 = new ProcStats.Sample(o.pids, o.redisPids);
             int subsReady = pool.readyCount.get();
             Map<String, Object> setup = rep.section("setup");
             setup.put("subscribers_ready", subsReady);
@@ -99,9 +99,9 @@ final class FanoutRun {
             sleepUntil(measureStart, pool, pub, expected);
             ServerProbe.Allocation allocA = o.allocPids.isEmpty() ? null : new ServerProbe.Allocation(o.allocPids);
             long framesA = pool.framesReceived();
-            ProcStats.Sample a = new ProcStats.Sample(o.pids, o.redisPid);
+            ProcStats.Sample a = new ProcStats.Sample(o.pids, o.redisPids);
             sleepUntil(measureEnd, pool, pub, expected);
-            ProcStats.Sample b = new ProcStats.Sample(o.pids, o.redisPid);
+            ProcStats.Sample b = new ProcStats.Sample(o.pids, o.redisPids);
             long framesB = pool.framesReceived();
             ServerProbe.Allocation allocB = o.allocPids.isEmpty() ? null : new ServerProbe.Allocation(o.allocPids);
             pacer.join(TimeUnit.MILLISECONDS.toMillis(Math.max(1000, (hardStop - System.nanoTime()) / 1_000_000)));

@@ -31,9 +31,9 @@ final class IdleRun {
                 subs.add(pool.newConn(i, false, "idle-" + i, plan.subUrl(i), plan.subRooms(i), plan));
             }
             Bench.log("opening %d connections (%d rooms each) at <= %.0f/s ...", o.subscribers, o.roomsPerSub, o.connectRate);
-            ProcStats.Sample a = new ProcStats.Sample(o.pids, o.redisPid);
+            ProcStats.Sample a = new ProcStats.Sample(o.pids, o.redisPids);
             long setupNs = pool.openAll(subs, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(o.setupTimeoutMs));
-            ProcStats.Sample b = new ProcStats.Sample(o.pids, o.redisPid);
+            ProcStats.Sample b = new ProcStats.Sample(o.pids, o.redisPids);
             for (Conn c : subs) {
                 if (c.joinedAll()) {
                     perUrl[c.url]++;

@@ -39,7 +39,7 @@ public final class Options {
     public boolean vertxFrames;
     public int eventLoops = Runtime.getRuntime().availableProcessors();
     public List<Integer> pids = List.of();
-    public int redisPid = 0;
+    public List<Integer> redisPids = List.of();
     /** JVMs among the servers whose per-thread allocation is read at both ends of the window (jcmd) */
     public List<Integer> allocPids = List.of();
     public String out;
@@ -79,7 +79,7 @@ public final class Options {
             "  --pids P1,P2            server PIDs (same order as --urls): CPU, RSS, heap",
             "  --alloc-pids P1,P2      JVM servers whose per-thread allocation counters (jcmd Thread.print -e) are read at",
             "                          both ends of the fan-out window: bytes allocated per delivery",
-            "  --redis-pid P           redis-server PID: its CPU is reported too (not in the per-message figure)",
+            "  --redis-pid P[,P...]    redis-server PID(s), e.g. a cluster's masters: their CPU, summed, is reported too (not in the per-message figure)",
             "  --query STR             extra query string appended to every URL, e.g. token=abc",
             "  --room-prefix STR       room name prefix (default r)",
             "  --protocol roomcast|socketio  roomcast JSON frames (default; also the ws peer in bench/peers), or Socket.IO v5",
@@ -167,7 +167,7 @@ public final class Options {
                 case "vertx-frames" -> vertxFrames = Boolean.parseBoolean(v);
                 case "event-loops" -> eventLoops = posInt(v, false);
                 case "pids" -> pids = parsePids(v);
-                case "redis-pid" -> redisPid = posInt(v, true);
+                case "redis-pid" -> redisPids = parsePids(v);
                 case "alloc-pids" -> allocPids = parsePids(v);
                 case "out" -> out = v;
                 case "room-prefix" -> roomPrefix = v;

@@ -125,7 +125,7 @@ public final class ProcStats {
         final long redis;
         final long[] machine;
 
-        public Sample(List<Integer> pids, int redisPid) {
+        public Sample(List<Integer> pids, List<Integer> redisPids) {
             ticks = new long[pids.size()];
             userSystem = new long[pids.size()][];
             for (int i = 0; i < ticks.length; i++) {
@@ -134,7 +134,12 @@ public final class ProcStats {
             }
             selfUserSystem = userSystemTicks("self");
             self = selfUserSystem[0] < 0 ? -1 : selfUserSystem[0] + selfUserSystem[1];
-            redis = redisPid > 0 ? cpuTicks(Integer.toString(redisPid)) : -1;
+            long redisTicks = redisPids.isEmpty() ? -1 : 0;
+            for (int redisPid : redisPids) {
+                long t = cpuTicks(Integer.toString(redisPid));
+                redisTicks = t < 0 || redisTicks < 0 ? -1 : redisTicks + t;
+            }
+            redis = redisTicks;
             machine = machineTicks();
         }
     }
