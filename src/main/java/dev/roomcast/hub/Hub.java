@@ -1,6 +1,8 @@
 package dev.roomcast.hub;
 
+import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.Publication;
 
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerListener;
@@ -165,6 +167,21 @@ public final class Hub implements BrokerListener {
 
     // --- delivery ------------------------------------------------------------------------------
 
+    /** Builds the room's {@code message} frame once for this node; every local member gets the same object. */
+    @Override
+    public void onPublication(Publication publication) {
+        if (rooms.containsKey(publication.room())) {
+            onRoomFrame(publication.room(), MessageFrames.message(publication));
+        }
+    }
+
+    @Override
+    public void onUserPublication(String user, Publication publication) {
+        if (users.containsKey(user)) {
+            onUserFrame(user, MessageFrames.direct(publication));
+        }
+    }
+
     @Override
     public void onRoomFrame(String room, OutboundFrame frame) {
         Group g = rooms.get(room);
@@ -175,8 +192,7 @@ public final class Hub implements BrokerListener {
         observer.delivered(room, frame, fanOut(g, frame, event ? room : null));
     }
 
-    @Override
-    public void onUserFrame(String user, OutboundFrame frame) {
+    private void onUserFrame(String user, OutboundFrame frame) {
         Group g = users.get(user);
         if (g == null) {
             return;

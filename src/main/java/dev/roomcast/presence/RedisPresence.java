@@ -1,6 +1,7 @@
 package dev.roomcast.presence;
 
 import dev.roomcast.protocol.Member;
+import dev.roomcast.protocol.StreamOffset;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.PoolBusyRetry;
 import dev.roomcast.broker.RedisBackend;
@@ -57,7 +58,7 @@ public final class RedisPresence implements Presence {
                 node + "|" + user, user, room, "#" + node, Long.toString(historyTtlMillis),
                 RedisBroker.newEpoch(), Integer.toString(maxUsersForEvents), joinedEvent);
         return PresenceScripts.JOIN.eval(redis, 6, args).map(r -> {
-            String latest = r.get(3) == null ? null : r.get(3).toString();
+            StreamOffset latest = r.get(3) == null ? null : StreamOffset.parse(r.get(3).toString());
             HistoryPage position = positions.positioned(room, r.get(2).toString(), latest);
             return new Change(r.get(0).toInteger() == 1, r.get(1).toInteger(), true, position);
         }).toCompletionStage();
