@@ -36,6 +36,9 @@ public final class Node {
     private final ProtocolObserver observer;
     private final Clock clock;
     private final Limits limits;
+    /** The backend's hooks (package hooks, wired when configured); null: none, nothing on the hot path. */
+    private volatile JoinGuard joinGuard;
+    private volatile PublishFilter publishFilter;
 
     /** Limits of what one connection may do through the node. */
     public record Limits(int maxRoomsPerConnection, int historyLimit) {
@@ -50,6 +53,12 @@ public final class Node {
         this.observer = observer;
         this.clock = clock;
         this.limits = limits;
+    }
+
+    /** Puts the backend's join and publish hooks in the loop (either may be null: that hook is not configured). */
+    public void useHooks(JoinGuard joinGuard, PublishFilter publishFilter) {
+        this.joinGuard = joinGuard;
+        this.publishFilter = publishFilter;
     }
 
     // --- join / leave --------------------------------------------------------------------------
@@ -79,6 +88,18 @@ public final class Node {
         if (since != null && epoch == null) {
             throw new ProtocolException(ErrorCode.bad_request, "epoch is required with since", replyId);
         }
+        JoinGuard guard = joinGuard;
+        if (guard != null && guard.covers(room)) {
+            // The backend decides after the node's own rules; the session may be gone by the time it answers.
+            return guarded(guard.check(session.user(), room), replyId, "join " + room).thenCompose(data -> session.isOpen()
+                    ? admitAndJoin(session, room, since, epoch, presenceEvents, replyId, data)
+                    : CompletableFuture.completedFuture(null));
+        }
+        return admitAndJoin(session, room, since, epoch, presenceEvents, replyId, null);
+    }
+
+    private CompletionStage<Void> admitAndJoin(Session session, String room, StreamOffset since, String epoch,
+            boolean presenceEvents, String replyId, String hookData) {
         if (!admission.admitJoin()) {
             // Redis is far behind: refuse now, before queueing more commands, and let the client retry.
             observer.joinRefused(Admission.OVERLOADED);
@@ -95,7 +116,7 @@ public final class Node {
                             ? CompletableFuture.completedFuture(outcome.position())
                             : refusedAsBadRequest(broker.history(room, since, epoch, limits.historyLimit()), replyId);
                     return position.thenApply(page -> {
-                        finishJoin(session, room, since, epoch, replyId, page);
+                        finishJoin(session, room, since, epoch, replyId, page, hookData);
                         if (outcome.firstOfUser() && !outcome.announced()) {
                             hub.announce(room, "joined", session.user(), outcome.users());
                         }
@@ -133,21 +154,24 @@ public final class Node {
      * it is then told whether the history still reached back to {@code since}, and gets what came after it.
      */
     private void finishJoin(Session session, String room, StreamOffset since, String epoch, String replyId,
-            HistoryPage page) {
+            HistoryPage page, String hookData) {
         if (since == null) {
-            session.send(OutboundFrame.reply(ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), null)));
+            session.send(OutboundFrame.reply(HookReplies.withData(
+                    ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), null), hookData)));
             session.release(room, null);
             observer.joined();
             return;
         }
         if (!page.epoch().equals(epoch)) {
             // The history the client knows is gone (another epoch): nothing to replay, the client resyncs.
-            session.send(OutboundFrame.reply(ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), false)));
+            session.send(OutboundFrame.reply(HookReplies.withData(
+                    ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), false), hookData)));
             session.release(room, null);
             observer.recovered(false);
             return;
         }
-        session.send(OutboundFrame.reply(ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), page.complete())));
+        session.send(OutboundFrame.reply(HookReplies.withData(
+                ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), page.complete()), hookData)));
         StreamOffset last = since;
         for (Publication p : page.publications()) {
             session.replay(MessageFrames.message(p));
@@ -172,6 +196,35 @@ public final class Node {
         if (!session.isMember(room)) {
             throw new ProtocolException(ErrorCode.not_joined, "join " + room + " before publishing to it", replyId);
         }
+    }
+
+    /** Whether a client's publish to {@code room} goes through the backend's publish hook first. */
+    public boolean filtersPublish(String room) {
+        PublishFilter filter = publishFilter;
+        return filter != null && filter.covers(room);
+    }
+
+    /**
+     * Asks the publish hook about a client's message: the stage gives the data to store (the client's or the
+     * backend's replacement), or fails with {@code forbidden} (refused) or {@code unavailable} (no answer).
+     */
+    public CompletionStage<String> filterPublish(String user, String room, String data, String replyId) {
+        return guarded(publishFilter.check(user, room, data), replyId, "publish to " + room)
+                .thenApply(replacement -> replacement != null ? replacement : data);
+    }
+
+    /** A hook's verdict as the data it allowed with, a refusal as {@code forbidden}, no answer as {@code unavailable}. */
+    private static CompletionStage<String> guarded(CompletionStage<HookVerdict> verdict, String replyId, String what) {
+        return verdict.handle((v, e) -> {
+            if (e != null) {
+                throw new ProtocolException(ErrorCode.unavailable, "the backend could not decide, retry later", replyId);
+            }
+            if (!v.allowed()) {
+                throw new ProtocolException(ErrorCode.forbidden,
+                        v.reason() != null ? v.reason() : "the backend refused to " + what, replyId);
+            }
+            return v.data();
+        });
     }
 
     /**
