@@ -3,16 +3,17 @@ package dev.roomcast.node;
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.InvalidPositionException;
-import dev.roomcast.broker.MessageFrames;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.Session;
 import dev.roomcast.presence.Presence;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.Member;
-import dev.roomcast.protocol.Offsets;
+import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.ProtocolException;
+import dev.roomcast.protocol.Publication;
 import dev.roomcast.protocol.ServerFrames;
+import dev.roomcast.protocol.StreamOffset;
 
 import java.time.Clock;
 import java.util.List;
@@ -67,8 +68,8 @@ public final class Node {
      * {@code epoch}, replays what the client missed before any live frame of the room. Live frames are held back
      * from the subscription on, so there is no gap and no duplicate. Completes when the ack is queued.
      */
-    public CompletionStage<Void> join(Session session, String room, String since, String epoch, boolean presenceEvents,
-            String replyId) {
+    public CompletionStage<Void> join(Session session, String room, String sinceText, String epoch,
+            boolean presenceEvents, String replyId) {
         if (!session.permissions().mayJoin(room)) {
             throw new ProtocolException(ErrorCode.forbidden, "not allowed to join " + room, replyId);
         }
@@ -80,7 +81,8 @@ public final class Node {
             throw new ProtocolException(ErrorCode.too_many_rooms,
                     "a connection may join at most " + limits.maxRoomsPerConnection() + " rooms", replyId);
         }
-        if (since != null && !Offsets.isValid(since)) {
+        StreamOffset since = sinceText == null ? null : StreamOffset.parse(sinceText);
+        if (sinceText != null && since == null) {
             throw new ProtocolException(ErrorCode.bad_request, "since is not a valid offset", replyId);
         }
         if (since != null && epoch == null) {
@@ -96,7 +98,7 @@ public final class Node {
         return admitAndJoin(session, room, since, epoch, presenceEvents, replyId, null);
     }
 
-    private CompletionStage<Void> admitAndJoin(Session session, String room, String since, String epoch,
+    private CompletionStage<Void> admitAndJoin(Session session, String room, StreamOffset since, String epoch,
             boolean presenceEvents, String replyId, String hookData) {
         if (!admission.admitJoin()) {
             // Redis is far behind: refuse now, before queueing more commands, and let the client retry.
@@ -151,8 +153,8 @@ public final class Node {
      * The one recovery decision: a client that gave {@code since} recovers only from the room's current epoch;
      * it is then told whether the history still reached back to {@code since}, and gets what came after it.
      */
-    private void finishJoin(Session session, String room, String since, String epoch, String replyId, HistoryPage page,
-            String hookData) {
+    private void finishJoin(Session session, String room, StreamOffset since, String epoch, String replyId,
+            HistoryPage page, String hookData) {
         if (since == null) {
             session.send(OutboundFrame.reply(HookReplies.withData(
                     ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), null), hookData)));
@@ -170,10 +172,10 @@ public final class Node {
         }
         session.send(OutboundFrame.reply(HookReplies.withData(
                 ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), page.complete()), hookData)));
-        String last = since;
-        for (OutboundFrame m : page.frames()) {
-            session.replay(m);
-            last = m.offset();
+        StreamOffset last = since;
+        for (Publication p : page.publications()) {
+            session.replay(MessageFrames.message(p));
+            last = p.offset();
         }
         session.release(room, last);
         observer.recovered(page.complete());
@@ -232,7 +234,7 @@ public final class Node {
      */
     public CompletionStage<Broker.Published> publish(String room, String from, String data) {
         long now = clock.millis();
-        return broker.publishRoom(room, now, MessageFrames.body(now, from, data)).thenApply(published -> {
+        return broker.publishRoom(room, now, from, data).thenApply(published -> {
             observer.published(room);
             return published;
         });
@@ -241,7 +243,7 @@ public final class Node {
     /** Delivers {@code data} (raw JSON) to every connection of {@code to}, on every node. */
     public CompletionStage<Void> send(String to, String from, String data) {
         long now = clock.millis();
-        return broker.publishUser(to, now, MessageFrames.direct(MessageFrames.body(now, from, data)));
+        return broker.publishUser(to, now, from, data);
     }
 
     // --- presence / history --------------------------------------------------------------------

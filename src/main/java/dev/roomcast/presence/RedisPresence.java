@@ -1,6 +1,7 @@
 package dev.roomcast.presence;
 
 import dev.roomcast.protocol.Member;
+import dev.roomcast.protocol.StreamOffset;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.PoolBusyRetry;
 import dev.roomcast.broker.RedisBackend;
@@ -20,7 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /** Cluster-wide presence in Redis; see {@link PresenceScripts} for the layout. */
-public final class RedisPresence implements Presence {
+public final class RedisPresence implements Presence, JoinRecorder {
 
     private final Redis redis;
     private final RedisKeys keys;
@@ -77,16 +78,16 @@ public final class RedisPresence implements Presence {
 
     /** One round trip instead of three (add, history position, joined event). */
     @Override
-    public CompletionStage<Change> addForJoin(String room, String user, String connectionId, String joinedEvent,
+    public CompletionStage<RecordedJoin> recordJoin(String room, String user, String connectionId, String joinedEvent,
             int maxUsersForEvents) {
         List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), nodeRoomsKey(room),
                 keys.stream(room), keys.epoch(room), keys.roomChannel(room),
                 node + "|" + user, user, room, "#" + node, Long.toString(historyTtlMillis),
                 RedisBroker.newEpoch(), Integer.toString(maxUsersForEvents), joinedEvent);
         return prepared(PresenceScripts.JOIN, room).compose(script -> script.eval(redis, 6, args)).map(r -> {
-            String latest = r.get(3) == null ? null : r.get(3).toString();
+            StreamOffset latest = r.get(3) == null ? null : StreamOffset.parse(r.get(3).toString());
             HistoryPage position = positions.positioned(room, r.get(2).toString(), latest);
-            return new Change(r.get(0).toInteger() == 1, r.get(1).toInteger(), true, position);
+            return new RecordedJoin(r.get(0).toInteger() == 1, r.get(1).toInteger(), position);
         }).toCompletionStage();
     }
 
@@ -99,7 +100,7 @@ public final class RedisPresence implements Presence {
                 Integer.toString(maxUsersForEvents), leftEvent == null ? "" : leftEvent);
         return PoolBusyRetry.retry(() -> prepared(PresenceScripts.LEAVE, room)
                         .compose(script -> script.eval(redis, 4, args)).toCompletionStage())
-                .thenApply(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger(), leftEvent != null, null));
+                .thenApply(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger(), leftEvent != null));
     }
 
     private List<String> args(String room, String user) {
