@@ -1,6 +1,8 @@
 package dev.roomcast.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.roomcast.protocol.ErrorCode;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import dev.roomcast.protocol.Json;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -16,7 +18,12 @@ public final class ApiError extends WebApplicationException {
                 .build());
     }
 
+    @RegisterForReflection
+    @JsonPropertyOrder({"error", "message"})
+    record Body(String error, String message) {
+    }
+
     public static String body(String code, String message) {
-        return "{\"error\":" + Json.quote(code) + ",\"message\":" + Json.quote(message) + "}";
+        return Json.write(new Body(code, message));
     }
 }

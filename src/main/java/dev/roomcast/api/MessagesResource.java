@@ -1,11 +1,11 @@
 package dev.roomcast.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.roomcast.config.RoomcastConfig;
 import dev.roomcast.node.Node;
 import dev.roomcast.protocol.ErrorCode;
-import dev.roomcast.protocol.Json;
+import dev.roomcast.protocol.Member;
 import dev.roomcast.protocol.Names;
-import dev.roomcast.protocol.ServerFrames;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -15,6 +15,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import java.util.List;
+
 /**
  * The HTTP API for backends: push a message into a room or to a user, read a room's presence.
  * Bodies are any JSON value and are delivered as the {@code data} of the frame, untouched.
@@ -22,6 +24,20 @@ import jakarta.ws.rs.core.MediaType;
 @Path("/api")
 @Produces(MediaType.APPLICATION_JSON)
 public class MessagesResource {
+
+    /** The answer to a room publish: where the message is in the room's history. */
+    @JsonPropertyOrder({"room", "offset", "epoch"})
+    public record Published(String room, String offset, String epoch) {
+    }
+
+    /** The answer to a direct message. */
+    public record Sent(String user) {
+    }
+
+    /** Who is in a room, cluster-wide, sorted by user. */
+    @JsonPropertyOrder({"room", "count", "members"})
+    public record RoomPresence(String room, int count, List<Member> members) {
+    }
 
     private final Node node;
     private final int maxMessageSize;
@@ -33,40 +49,34 @@ public class MessagesResource {
 
     @POST
     @Path("/rooms/{room}/messages")
-    public Uni<String> publishToRoom(@PathParam("room") String room, @QueryParam("from") String from, String body) {
+    public Uni<Published> publishToRoom(@PathParam("room") String room, @QueryParam("from") String from, String body) {
         requireRoom(room);
         requireFrom(from);
         String data = JsonBody.require(body, maxMessageSize);
         return Uni.createFrom().completionStage(node.publish(room, from, data))
-                .onItem().transform(p -> "{\"room\":\"" + room + "\",\"offset\":" + Json.quote(p.offset().toString())
-                        + ",\"epoch\":" + Json.quote(p.epoch()) + "}")
+                .onItem().transform(p -> new Published(room, p.offset().toString(), p.epoch()))
                 .onFailure(e -> !(e instanceof ApiError)).transform(MessagesResource::unavailable);
     }
 
     @POST
     @Path("/users/{user}/messages")
-    public Uni<String> sendToUser(@PathParam("user") String user, @QueryParam("from") String from, String body) {
+    public Uni<Sent> sendToUser(@PathParam("user") String user, @QueryParam("from") String from, String body) {
         if (!Names.isValidUser(user)) {
             throw new ApiError(400, ErrorCode.invalid_user, Names.USER_RULE);
         }
         requireFrom(from);
         String data = JsonBody.require(body, maxMessageSize);
         return Uni.createFrom().completionStage(node.send(user, from, data))
-                .onItem().transform(x -> "{\"user\":\"" + user + "\"}")
+                .onItem().transform(x -> new Sent(user))
                 .onFailure(e -> !(e instanceof ApiError)).transform(MessagesResource::unavailable);
     }
 
     @GET
     @Path("/rooms/{room}/presence")
-    public Uni<String> presence(@PathParam("room") String room) {
+    public Uni<RoomPresence> presence(@PathParam("room") String room) {
         requireRoom(room);
         return Uni.createFrom().completionStage(node.presence(room))
-                .onItem().transform(members -> {
-                    StringBuilder sb = new StringBuilder("{\"room\":\"").append(room)
-                            .append("\",\"count\":").append(members.size()).append(",\"members\":[");
-                    ServerFrames.appendMembers(sb, members);
-                    return sb.append("]}").toString();
-                })
+                .onItem().transform(members -> new RoomPresence(room, members.size(), members))
                 .onFailure(e -> !(e instanceof ApiError)).transform(MessagesResource::unavailable);
     }
 

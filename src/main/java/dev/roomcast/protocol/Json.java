@@ -1,22 +1,28 @@
 package dev.roomcast.protocol;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
-/** Tiny helpers for building server frames by concatenation, which is cheaper than a serializer here. */
+/**
+ * JSON for what the server writes: {@link #write} (Jackson, for replies and responses built from records) and
+ * quoting helpers for the frames built by concatenation on the hot path ({@link MessageFrames}).
+ */
 public final class Json {
+
+    private static final ObjectWriter WRITER = JsonMapper.builder().build().writer();
 
     private Json() {
     }
 
-    /** {@code s} as a JSON string literal, quotes included; {@code null} as {@code null}. */
-    public static String quote(String s) {
-        if (s == null) {
-            return "null";
+    /** {@code value} (a record, usually) as compact JSON. */
+    public static String write(Object value) {
+        try {
+            return WRITER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("not serializable: " + value, e);
         }
-        if (isPlain(s)) {
-            return '"' + s + '"';
-        }
-        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + '"';
     }
 
     public static void appendQuoted(StringBuilder sb, String s) {

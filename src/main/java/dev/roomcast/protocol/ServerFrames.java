@@ -1,83 +1,87 @@
 package dev.roomcast.protocol;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import java.util.List;
 
-/** Encoders of the server's reply frames (messages are built in {@link MessageFrames}). */
+/**
+ * The server's reply frames, serialized by Jackson from records: they are sent once per request, not per
+ * delivered message, so directness wins over the few hundred nanoseconds a hand encoder would save. (Room and
+ * direct messages, which run per delivery, are hand-encoded in {@link MessageFrames}.) Members are written in
+ * the order of the record components; absent ids are left out, except in the plain {@code ack}, which has
+ * always carried {@code "id":null} for a frame without one.
+ */
 public final class ServerFrames {
 
     private ServerFrames() {
     }
 
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "user", "connection", "node", "protocol"})
+    record Welcome(String type, String user, String connection, String node, int protocol) {
+    }
+
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "id"})
+    record Ack(String type, String id) {
+    }
+
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "id", "room", "epoch", "offset", "recovered"})
+    record RoomAck(String type, String id, String room, String epoch, String offset, Boolean recovered) {
+    }
+
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "id", "code", "message"})
+    record Error(String type, String id, ErrorCode code, String message) {
+    }
+
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "id", "room", "count", "members"})
+    record PresenceList(String type, String id, String room, int count, List<Member> members) {
+    }
+
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "id"})
+    record Pong(String type, String id) {
+    }
+
     public static String welcome(String user, String connection, String node) {
-        return "{\"type\":\"welcome\",\"user\":" + Json.quote(user) + ",\"connection\":" + Json.quote(connection)
-                + ",\"node\":" + Json.quote(node) + ",\"protocol\":1}";
+        return write(new Welcome("welcome", user, connection, node, 1));
     }
 
     public static String ack(String id) {
-        return "{\"type\":\"ack\",\"id\":" + Json.quote(id) + "}";
+        return write(new Ack("ack", id));
     }
 
     public static String ack(String id, String room) {
-        StringBuilder sb = new StringBuilder("{\"type\":\"ack\"");
-        if (id != null) {
-            sb.append(",\"id\":");
-            Json.appendQuoted(sb, id);
-        }
-        sb.append(",\"room\":\"").append(room).append("\"}");
-        return sb.toString();
+        return write(new RoomAck("ack", id, room, null, null, null));
     }
 
     /** Join ack: where the room's history stands, and whether a requested recovery was complete. */
     public static String joinAck(String id, String room, String epoch, StreamOffset offset, Boolean recovered) {
-        StringBuilder sb = new StringBuilder("{\"type\":\"ack\"");
-        if (id != null) {
-            sb.append(",\"id\":");
-            Json.appendQuoted(sb, id);
-        }
-        sb.append(",\"room\":\"").append(room).append('"');
-        sb.append(",\"epoch\":").append(Json.quote(epoch));
-        sb.append(",\"offset\":").append(Json.quote(offset == null ? null : offset.toString()));
-        if (recovered != null) {
-            sb.append(",\"recovered\":").append(recovered);
-        }
-        return sb.append('}').toString();
+        return write(new RoomAck("ack", id, room, epoch, offset == null ? null : offset.toString(), recovered));
     }
 
     public static String error(String id, ErrorCode code, String message) {
-        StringBuilder sb = new StringBuilder("{\"type\":\"error\"");
-        if (id != null) {
-            sb.append(",\"id\":");
-            Json.appendQuoted(sb, id);
-        }
-        sb.append(",\"code\":\"").append(code.name()).append("\",\"message\":");
-        Json.appendQuoted(sb, message);
-        return sb.append('}').toString();
+        return write(new Error("error", id, code, message));
     }
 
     public static String presence(String id, String room, List<Member> members) {
-        StringBuilder sb = new StringBuilder(64 + members.size() * 40);
-        sb.append("{\"type\":\"presence\"");
-        if (id != null) {
-            sb.append(",\"id\":");
-            Json.appendQuoted(sb, id);
-        }
-        sb.append(",\"room\":\"").append(room).append("\",\"count\":").append(members.size()).append(",\"members\":[");
-        appendMembers(sb, members);
-        return sb.append("]}").toString();
-    }
-
-    /** {@code {"user":"alice","connections":2},...} — also used by the HTTP API. */
-    public static void appendMembers(StringBuilder sb, List<Member> members) {
-        for (int i = 0; i < members.size(); i++) {
-            Member m = members.get(i);
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append("{\"user\":\"").append(m.user()).append("\",\"connections\":").append(m.connections()).append('}');
-        }
+        return write(new PresenceList("presence", id, room, members.size(), members));
     }
 
     public static String pong(String id) {
-        return id == null ? "{\"type\":\"pong\"}" : "{\"type\":\"pong\",\"id\":" + Json.quote(id) + "}";
+        return write(new Pong("pong", id));
+    }
+
+    private static String write(Object reply) {
+        return Json.write(reply);
     }
 }
