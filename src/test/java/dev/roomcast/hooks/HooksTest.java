@@ -171,7 +171,7 @@ class HooksTest {
     void aSlowFailingOrGarbageBackendGivesUnavailableAndTheNodeStaysHealthy() {
         WsClient c = clients.connect("gina");
         List<Answer> bad = List.of(
-                new Answer(200, "{\"allow\":true}", HooksProfile.TIMEOUT_MILLIS * 10), // too slow
+                new Answer(200, "{\"allow\":true}", HooksProfile.TIMEOUT_MILLIS * 3), // too slow
                 new Answer(500, "{\"allow\":true}", 0),
                 new Answer(200, "<html>not json</html>", 0),
                 new Answer(200, "{\"permit\":\"yes\"}", 0),
