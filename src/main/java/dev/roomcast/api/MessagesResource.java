@@ -38,7 +38,7 @@ public class MessagesResource {
         requireFrom(from);
         String data = JsonBody.require(body, maxMessageSize);
         return Uni.createFrom().completionStage(node.publish(room, from, data))
-                .onItem().transform(p -> "{\"room\":\"" + room + "\",\"offset\":" + Json.quote(p.offset())
+                .onItem().transform(p -> "{\"room\":\"" + room + "\",\"offset\":" + Json.quote(p.offset().toString())
                         + ",\"epoch\":" + Json.quote(p.epoch()) + "}")
                 .onFailure(e -> !(e instanceof ApiError)).transform(MessagesResource::unavailable);
     }

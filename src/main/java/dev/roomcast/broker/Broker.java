@@ -1,9 +1,13 @@
 package dev.roomcast.broker;
 
+import dev.roomcast.protocol.StreamOffset;
+
 import java.util.concurrent.CompletionStage;
 
 /**
- * Moves frames between nodes. Implementations: {@link MemoryBroker} (one node, no Redis) and
+ * Moves publications between nodes and keeps room history. It works with domain values
+ * ({@link dev.roomcast.protocol.Publication}, {@link StreamOffset}); what it sends between nodes is its own
+ * envelope, and client frames are built by the node that delivers ({@code protocol.MessageFrames}). Implementations: {@link MemoryBroker} (one node, no Redis) and
  * {@link RedisBroker}. Subscribe/unsubscribe calls for one channel must take effect in call order;
  * the hub relies on it for its reference counting.
  */
@@ -21,16 +25,19 @@ public interface Broker {
     CompletionStage<Void> unsubscribeUser(String user);
 
     /**
-     * Appends a room message to the room's history and publishes it, atomically.
+     * Appends a room message to the room's history and publishes it, atomically; every subscribed node gets it
+     * as a {@link dev.roomcast.protocol.Publication} through {@link BrokerListener#onPublication}.
      *
-     * @param body the frame's tail after the envelope: {@code "from":...,"data":...}}
+     * @param from the publishing user, null for none
+     * @param data raw JSON
      */
-    CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String body);
+    CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data);
 
     /** Publishes a frame to the room's members without storing it (presence events). */
     CompletionStage<Void> publishRoomEvent(String room, String frame);
 
-    CompletionStage<Void> publishUser(String user, long publishedAtMillis, String frame);
+    /** Delivers a direct message to the user's connections on every node ({@link BrokerListener#onUserPublication}). */
+    CompletionStage<Void> publishUser(String user, long publishedAtMillis, String from, String data);
 
     /**
      * Where the room's history stands and, for a recovery, the messages after {@code since}. Offsets of
@@ -39,7 +46,7 @@ public interface Broker {
      * @param since null for the position only
      * @param epoch the epoch the client's {@code since} belongs to (null with a null since)
      */
-    CompletionStage<HistoryPage> history(String room, String since, String epoch, int limit);
+    CompletionStage<HistoryPage> history(String room, StreamOffset since, String epoch, int limit);
 
     /** Whether the node currently receives what is published (subscriber connection up). */
     boolean isReady();
@@ -53,6 +60,6 @@ public interface Broker {
     String name();
 
     /** Offset and epoch the broker gave a published room message. */
-    record Published(String offset, String epoch) {
+    record Published(StreamOffset offset, String epoch) {
     }
 }

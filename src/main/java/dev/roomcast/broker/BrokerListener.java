@@ -1,11 +1,17 @@
 package dev.roomcast.broker;
 
 import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.Publication;
 
 /** Receives what the broker delivers to this node. Called on I/O threads: must not block. */
 public interface BrokerListener {
 
+    /** A room message, once per node, in offset order per room. */
+    void onPublication(Publication publication);
+
+    /** A frame for a room's members that is not part of its history (presence events). */
     void onRoomFrame(String room, OutboundFrame frame);
 
-    void onUserFrame(String user, OutboundFrame frame);
+    /** A direct message for {@code user}'s connections on this node. */
+    void onUserPublication(String user, Publication publication);
 }

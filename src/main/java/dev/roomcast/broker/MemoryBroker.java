@@ -1,6 +1,8 @@
 package dev.roomcast.broker;
 
 import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.Publication;
+import dev.roomcast.protocol.StreamOffset;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -62,20 +64,20 @@ public final class MemoryBroker implements Broker {
     }
 
     @Override
-    public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String body) {
+    public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data) {
         if ((publishes.incrementAndGet() & 1023) == 0) {
             sweepExpired();
         }
         RoomLog log = logs.computeIfAbsent(room, r -> new RoomLog());
-        OutboundFrame frame;
+        Publication p;
         // Offset assignment and delivery under one lock keep every member's order equal to offset order.
         synchronized (log) {
             long offset = ++log.lastOffset;
-            frame = MessageFrames.roomFrame(room, Long.toString(offset), log.epoch, body);
-            log.append(offset, frame, clock.millis(), historySize);
-            listener.onRoomFrame(room, frame);
+            p = new Publication(room, StreamOffset.of(offset), log.epoch, publishedAtMillis, from, data);
+            log.append(offset, p, clock.millis(), historySize);
+            listener.onPublication(p);
         }
-        return CompletableFuture.completedFuture(new Published(frame.offset(), MessageFrames.epochOf(frame)));
+        return CompletableFuture.completedFuture(new Published(p.offset(), p.epoch()));
     }
 
     @Override
@@ -85,45 +87,43 @@ public final class MemoryBroker implements Broker {
     }
 
     @Override
-    public CompletionStage<Void> publishUser(String user, long publishedAtMillis, String frame) {
-        listener.onUserFrame(user, OutboundFrame.direct(frame, publishedAtMillis));
+    public CompletionStage<Void> publishUser(String user, long publishedAtMillis, String from, String data) {
+        listener.onUserPublication(user, Publication.direct(publishedAtMillis, from, data));
         return DONE;
     }
 
     @Override
-    public CompletionStage<HistoryPage> history(String room, String since, String clientEpoch, int limit) {
+    public CompletionStage<HistoryPage> history(String room, StreamOffset since, String clientEpoch, int limit) {
         RoomLog log = logs.computeIfAbsent(room, r -> new RoomLog());
         synchronized (log) {
             if (log.lastOffset > 0 && log.lastStoredAt < clock.millis() - historyTtlMillis) {
                 log.entries.clear(); // expired as a whole, like a Redis stream with a TTL
             }
-            String latest = Long.toString(log.lastOffset);
+            StreamOffset latest = StreamOffset.of(log.lastOffset);
             if (since == null || !log.epoch.equals(clientEpoch)) {
                 return CompletableFuture.completedFuture(new HistoryPage(log.epoch, List.of(), true, latest));
             }
-            long from;
-            try {
-                from = Long.parseLong(since);
-            } catch (NumberFormatException e) {
+            if (since.isPair()) {
                 return CompletableFuture.failedFuture(
                         new InvalidPositionException("since is not an offset of this server"));
             }
+            long from = since.major();
             if (from > log.lastOffset || from < 0) {
                 return CompletableFuture.failedFuture(
                         new InvalidPositionException("since is ahead of the room's history"));
             }
-            List<OutboundFrame> frames = new ArrayList<>();
+            List<Publication> publications = new ArrayList<>();
             long oldest = log.entries.isEmpty() ? log.lastOffset + 1 : log.entries.peekFirst().offset;
             boolean complete = from + 1 >= oldest;
             for (Entry e : log.entries) {
-                if (e.offset > from && frames.size() < limit) {
-                    frames.add(e.frame);
+                if (e.offset > from && publications.size() < limit) {
+                    publications.add(e.publication);
                 }
             }
-            if (!frames.isEmpty() && Long.parseLong(frames.get(frames.size() - 1).offset()) < log.lastOffset) {
+            if (!publications.isEmpty() && publications.get(publications.size() - 1).offset().major() < log.lastOffset) {
                 complete = false; // more was missed than one replay carries
             }
-            return CompletableFuture.completedFuture(new HistoryPage(log.epoch, frames, complete, latest));
+            return CompletableFuture.completedFuture(new HistoryPage(log.epoch, publications, complete, latest));
         }
     }
 
@@ -147,7 +147,7 @@ public final class MemoryBroker implements Broker {
         return "memory";
     }
 
-    private record Entry(long offset, OutboundFrame frame, long storedAt) {
+    private record Entry(long offset, Publication publication, long storedAt) {
     }
 
     private static final class RoomLog {
@@ -155,12 +155,12 @@ public final class MemoryBroker implements Broker {
         long lastOffset;
         final ArrayDeque<Entry> entries = new ArrayDeque<>();
 
-        void append(long offset, OutboundFrame frame, long now, int max) {
+        void append(long offset, Publication publication, long now, int max) {
             if (max <= 0) {
                 return;
             }
             lastStoredAt = now;
-            entries.addLast(new Entry(offset, frame, now));
+            entries.addLast(new Entry(offset, publication, now));
             while (entries.size() > max) {
                 entries.removeFirst();
             }

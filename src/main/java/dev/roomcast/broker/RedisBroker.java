@@ -1,7 +1,8 @@
 package dev.roomcast.broker;
 
 import dev.roomcast.protocol.OutboundFrame;
-import dev.roomcast.protocol.Offsets;
+import dev.roomcast.protocol.Publication;
+import dev.roomcast.protocol.StreamOffset;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -134,13 +135,13 @@ public final class RedisBroker implements Broker, RoomPositions {
         BrokerListener l = listener;
         String room = keys.roomOf(channel);
         if (room != null) {
-            if (payload.startsWith(MessageFrames.MESSAGE_PREFIX)) {
-                OutboundFrame frame = MessageFrames.parseRoomFrame(room, payload);
+            if (RedisEnvelope.isPublication(payload)) {
+                Publication p = RedisEnvelope.roomPublication(room, payload);
                 RoomCursor cursor = cursors.get(room);
-                if (frame == null || cursor == null) {
+                if (p == null || cursor == null) {
                     return;
                 }
-                cursor.live(frame, f -> l.onRoomFrame(room, f));
+                cursor.live(p, l::onPublication);
             } else {
                 l.onRoomFrame(room, OutboundFrame.presenceEvent(payload, room));
             }
@@ -148,20 +149,24 @@ public final class RedisBroker implements Broker, RoomPositions {
         }
         String user = keys.userOf(channel);
         if (user != null) {
-            l.onUserFrame(user, OutboundFrame.direct(payload, MessageFrames.tsOf(payload)));
+            Publication p = RedisEnvelope.directPublication(payload);
+            if (p != null) {
+                l.onUserPublication(user, p);
+            }
         }
     }
 
     // --- publishing ----------------------------------------------------------------------------
 
     @Override
-    public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String body) {
+    public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data) {
         long start = System.nanoTime();
         List<String> args = List.of(
                 keys.stream(room), keys.epoch(room), keys.roomChannel(room),
-                body, Integer.toString(historySize), Long.toString(historyTtlMillis), newEpoch(), room);
+                Long.toString(publishedAtMillis), from == null ? "" : from, data,
+                Integer.toString(historySize), Long.toString(historyTtlMillis), newEpoch());
         return eval(RedisScripts.PUBLISH, 3, args)
-                .map(r -> new Published(r.get(0).toString(), r.get(1).toString()))
+                .map(r -> new Published(StreamOffset.parse(r.get(0).toString()), r.get(1).toString()))
                 .onComplete(r -> observer.publish(Duration.ofNanos(System.nanoTime() - start), r.succeeded()))
                 .toCompletionStage();
     }
@@ -173,9 +178,10 @@ public final class RedisBroker implements Broker, RoomPositions {
     }
 
     @Override
-    public CompletionStage<Void> publishUser(String user, long publishedAtMillis, String frame) {
+    public CompletionStage<Void> publishUser(String user, long publishedAtMillis, String from, String data) {
         long start = System.nanoTime();
-        return redis.send(Request.cmd(Command.PUBLISH).arg(keys.userChannel(user)).arg(frame))
+        String payload = RedisEnvelope.directPayload(publishedAtMillis, from, data);
+        return redis.send(Request.cmd(Command.PUBLISH).arg(keys.userChannel(user)).arg(payload))
                 .onComplete(r -> observer.publish(Duration.ofNanos(System.nanoTime() - start), r.succeeded()))
                 .<Void>mapEmpty().toCompletionStage();
     }
@@ -183,21 +189,21 @@ public final class RedisBroker implements Broker, RoomPositions {
     // --- history -------------------------------------------------------------------------------
 
     @Override
-    public CompletionStage<HistoryPage> history(String room, String since, String clientEpoch, int limit) {
+    public CompletionStage<HistoryPage> history(String room, StreamOffset since, String clientEpoch, int limit) {
         return readHistory(room, since, limit).onFailure(e -> observer.failed("history")).compose(h -> {
             RoomCursor cursor = cursors.get(room);
             if (cursor != null) {
                 cursor.startAt(h.latest, h.epoch);
             }
-            String position = h.latest == null ? EMPTY : h.latest;
+            StreamOffset position = h.latest == null ? EMPTY : h.latest;
             if (since == null || !h.epoch.equals(clientEpoch)) {
                 return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), true, position));
             }
-            if (h.latest == null && Offsets.compare(since, EMPTY) == 0) {
+            if (h.latest == null && since.equals(EMPTY)) {
                 return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), true, position));
             }
-            if (h.latest == null || Offsets.compare(since, h.latest) > 0) {
-                if (Offsets.parse(since)[0] > clock.millis() + FUTURE_TOLERANCE_MS) {
+            if (h.latest == null || since.isAfter(h.latest)) {
+                if (since.major() > clock.millis() + FUTURE_TOLERANCE_MS) {
                     return Future.failedFuture(new InvalidPositionException("since is ahead of the room's history"));
                 }
                 // An offset the stream cannot confirm. Perhaps the stream lost its tail, perhaps the client
@@ -205,16 +211,17 @@ public final class RedisBroker implements Broker, RoomPositions {
                 // tail rotates the epoch where Redis itself shows it (recoverRoom, after a reconnect).
                 return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), false, position));
             }
-            boolean complete = h.complete || Offsets.compare(since, h.latest) == 0;
-            if (h.frames.size() >= limit && Offsets.compare(h.frames.get(h.frames.size() - 1).offset(), h.latest) < 0) {
+            boolean complete = h.complete || since.equals(h.latest);
+            if (h.publications.size() >= limit
+                    && h.latest.isAfter(h.publications.get(h.publications.size() - 1).offset())) {
                 complete = false; // more was missed than one replay carries
             }
-            return Future.succeededFuture(new HistoryPage(h.epoch, h.frames, complete, position));
+            return Future.succeededFuture(new HistoryPage(h.epoch, h.publications, complete, position));
         }).toCompletionStage();
     }
 
     @Override
-    public HistoryPage positioned(String room, String epoch, String latest) {
+    public HistoryPage positioned(String room, String epoch, StreamOffset latest) {
         RoomCursor cursor = cursors.get(room);
         if (cursor != null) {
             cursor.startAt(latest, epoch);
@@ -223,27 +230,30 @@ public final class RedisBroker implements Broker, RoomPositions {
     }
 
     /** The position of an empty history: a client that saw nothing recovers from here. */
-    static final String EMPTY = "0-0";
+    static final StreamOffset EMPTY = StreamOffset.parse("0-0");
 
-    private record RawHistory(String epoch, String latest, boolean complete, List<OutboundFrame> frames) {
+    private record RawHistory(String epoch, StreamOffset latest, boolean complete, List<Publication> publications) {
     }
 
-    private Future<RawHistory> readHistory(String room, String since, int limit) {
+    private Future<RawHistory> readHistory(String room, StreamOffset since, int limit) {
         List<String> args = List.of(keys.stream(room), keys.epoch(room),
-                since == null ? "" : since, Integer.toString(limit), Long.toString(historyTtlMillis), newEpoch());
+                since == null ? "" : since.toString(), Integer.toString(limit), Long.toString(historyTtlMillis),
+                newEpoch());
         return eval(RedisScripts.HISTORY, 2, args).map(r -> {
             String epoch = r.get(0).toString();
-            List<OutboundFrame> frames = new ArrayList<>();
+            List<Publication> publications = new ArrayList<>();
             Response entries = r.get(3);
             if (entries != null) {
                 for (Response entry : entries) {
-                    String id = entry.get(0).toString();
-                    Response fields = entry.get(1);
-                    String body = fields.get(1).toString();
-                    frames.add(MessageFrames.roomFrame(room, id, epoch, body));
+                    Publication p = RedisEnvelope.streamEntry(room, entry.get(0).toString(), epoch, entry.get(1));
+                    if (p != null) {
+                        publications.add(p);
+                    }
                 }
             }
-            return new RawHistory(epoch, str(r.get(1)), r.get(2).toInteger() == 1, frames);
+            String latest = str(r.get(1));
+            return new RawHistory(epoch, latest == null ? null : StreamOffset.parse(latest), r.get(2).toInteger() == 1,
+                    publications);
         });
     }
 
@@ -287,12 +297,12 @@ public final class RedisBroker implements Broker, RoomPositions {
             roomRecovered();
             return;
         }
-        String after = cursor.lastOffset();
+        StreamOffset after = cursor.lastOffset();
         readHistory(room, after == null ? EMPTY : after, historySize).onSuccess(h -> {
             RoomCursor current = cursors.get(room);
             if (current != null) {
                 // Evidence from Redis itself: the stream no longer has what this node delivered from it.
-                boolean lostTail = after != null && (h.latest == null || Offsets.compare(h.latest, after) < 0);
+                boolean lostTail = after != null && (h.latest == null || after.isAfter(h.latest));
                 String known = cursor.epoch();
                 if (known != null && !known.equals(h.epoch)) {
                     // Redis lost the epoch key with the history (a restart without persistence, an expiry):
@@ -304,8 +314,8 @@ public final class RedisBroker implements Broker, RoomPositions {
                     rotateEpoch(room, known, "history lost messages that were delivered").onSuccess(current::epoch);
                 }
                 BrokerListener l = listener;
-                current.resume(h.frames, f -> l.onRoomFrame(room, f));
-                observer.recoveredMessages(h.frames.size());
+                current.resume(h.publications, l::onPublication);
+                observer.recoveredMessages(h.publications.size());
             }
             roomRecovered();
         }).onFailure(e -> {

@@ -22,20 +22,20 @@ public final class RedisScripts {
 
     /**
      * Publish a room message: append to the stream (bounded), refresh the history TTL, and PUBLISH the
-     * complete frame with its offset and epoch. A missing epoch (new or lost history) starts a new one.
-     * KEYS: stream, epoch, channel. ARGV: body, maxlen, ttl ms, candidate epoch, room.
+     * broker's envelope with its offset and epoch ({@link RedisEnvelope}; no client JSON here). A missing
+     * epoch (new or lost history) starts a new one.
+     * KEYS: stream, epoch, channel. ARGV: ts, from ('' for none), data, maxlen, ttl ms, candidate epoch.
      */
     static final RedisScript PUBLISH = new RedisScript("""
             local epoch = redis.call('GET', KEYS[2])
             if not epoch then
-              epoch = ARGV[4]
+              epoch = ARGV[6]
               redis.call('SET', KEYS[2], epoch)
             end
-            local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '*', 'b', ARGV[1])
-            redis.call('PEXPIRE', KEYS[1], ARGV[3])
-            redis.call('PEXPIRE', KEYS[2], ARGV[3])
-            redis.call('PUBLISH', KEYS[3], '{"type":"message","room":"' .. ARGV[5] .. '","offset":"' .. id
-              .. '","epoch":"' .. epoch .. '",' .. ARGV[1])
+            local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[4], '*', 't', ARGV[1], 'f', ARGV[2], 'd', ARGV[3])
+            redis.call('PEXPIRE', KEYS[1], ARGV[5])
+            redis.call('PEXPIRE', KEYS[2], ARGV[5])
+            redis.call('PUBLISH', KEYS[3], 'p1 ' .. id .. ' ' .. epoch .. ' ' .. ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
             return {id, epoch}
             """);
 

@@ -1,7 +1,7 @@
 package dev.roomcast.broker;
 
-import dev.roomcast.protocol.OutboundFrame;
-import dev.roomcast.protocol.Offsets;
+import dev.roomcast.protocol.Publication;
+import dev.roomcast.protocol.StreamOffset;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,22 +9,22 @@ import java.util.function.Consumer;
 
 /**
  * What this node delivered of one subscribed room: the last offset, and while the room is being
- * recovered after a pub/sub outage, the live frames held back until the history gap is filled.
- * Delivery happens under the cursor's lock so live frames and recovered ones never interleave.
+ * recovered after a pub/sub outage, the live publications held back until the history gap is filled.
+ * Delivery happens under the cursor's lock so live publications and recovered ones never interleave.
  */
 final class RoomCursor {
 
-    private String lastOffset;
+    private StreamOffset lastOffset;
     private String epoch;
-    private List<OutboundFrame> held;
+    private List<Publication> held;
 
-    /** Delivers a live frame unless it is held (recovering) or was already delivered. */
-    synchronized void live(OutboundFrame frame, Consumer<OutboundFrame> deliver) {
+    /** Delivers a live publication unless it is held (recovering) or was already delivered. */
+    synchronized void live(Publication p, Consumer<Publication> deliver) {
         if (held != null) {
-            held.add(frame);
+            held.add(p);
             return;
         }
-        deliverOnce(frame, deliver);
+        deliverOnce(p, deliver);
     }
 
     synchronized void hold() {
@@ -33,38 +33,35 @@ final class RoomCursor {
         }
     }
 
-    /** Delivers recovered frames (oldest first), then what was held, each at most once; resumes live delivery. */
-    synchronized void resume(List<OutboundFrame> recovered, Consumer<OutboundFrame> deliver) {
-        for (OutboundFrame f : recovered) {
-            deliverOnce(f, deliver);
+    /** Delivers recovered publications (oldest first), then what was held, each at most once; resumes live delivery. */
+    synchronized void resume(List<Publication> recovered, Consumer<Publication> deliver) {
+        for (Publication p : recovered) {
+            deliverOnce(p, deliver);
         }
-        List<OutboundFrame> pending = held;
+        List<Publication> pending = held;
         held = null;
         if (pending != null) {
-            for (OutboundFrame f : pending) {
-                deliverOnce(f, deliver);
+            for (Publication p : pending) {
+                deliverOnce(p, deliver);
             }
         }
     }
 
-    private void deliverOnce(OutboundFrame frame, Consumer<OutboundFrame> deliver) {
-        String offset = frame.offset();
-        if (offset != null) {
-            if (lastOffset != null && Offsets.compare(offset, lastOffset) <= 0) {
-                return; // already delivered (recovery overlap)
-            }
-            lastOffset = offset;
+    private void deliverOnce(Publication p, Consumer<Publication> deliver) {
+        if (lastOffset != null && !p.offset().isAfter(lastOffset)) {
+            return; // already delivered (recovery overlap)
         }
-        deliver.accept(frame);
+        lastOffset = p.offset();
+        deliver.accept(p);
     }
 
     /** Where delivery stands; {@code null} before the first message or known position. */
-    synchronized String lastOffset() {
+    synchronized StreamOffset lastOffset() {
         return lastOffset;
     }
 
     /** Sets the starting position learnt at join time, unless messages were delivered already. */
-    synchronized void startAt(String offset, String roomEpoch) {
+    synchronized void startAt(StreamOffset offset, String roomEpoch) {
         if (lastOffset == null && offset != null) {
             lastOffset = offset;
         }

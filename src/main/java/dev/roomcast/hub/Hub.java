@@ -1,10 +1,13 @@
 package dev.roomcast.hub;
 
+import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.Publication;
 
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerListener;
 import dev.roomcast.broker.HistoryPage;
+import dev.roomcast.presence.JoinRecorder;
 import dev.roomcast.presence.Presence;
 import org.jboss.logging.Logger;
 
@@ -27,6 +30,8 @@ public final class Hub implements BrokerListener {
 
     private final Broker broker;
     private final Presence presence;
+    /** The presence store's one-round-trip join, when it has one (Redis); null otherwise. */
+    private final JoinRecorder joins;
     private final DeliveryObserver observer;
     private final ConcurrentHashMap<String, Group> rooms = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Group> users = new ConcurrentHashMap<>();
@@ -35,6 +40,7 @@ public final class Hub implements BrokerListener {
     public Hub(Broker broker, Presence presence, DeliveryObserver observer) {
         this.broker = broker;
         this.presence = presence;
+        this.joins = presence instanceof JoinRecorder recorder ? recorder : null;
         this.observer = observer;
     }
 
@@ -78,7 +84,7 @@ public final class Hub implements BrokerListener {
      * recorded, with whether this was the user's first connection in the room. Joining twice is a no-op.
      *
      * @param plain a join without recovery: presence may announce {@code joined} and read the history
-     *              position in the same round trip (see {@link Presence#addForJoin})
+     *              position in the same round trip (where presence is a {@link JoinRecorder})
      */
     public CompletionStage<JoinOutcome> join(Session session, String room, boolean presenceEvents, boolean plain) {
         if (!session.addRoom(room, presenceEvents)) {
@@ -94,12 +100,12 @@ public final class Hub implements BrokerListener {
             return group;
         });
         return g.subscribed
-                .thenCompose(x -> plain
-                        ? presence.addForJoin(room, session.user(), session.id(),
-                                eventFrame("joined", room, session.user()), maxMembersForEvents)
-                        : presence.add(room, session.user(), session.id()))
-                .thenApply(change -> new JoinOutcome(true, change.userChanged(), change.users(), change.announced(),
-                        change.position()))
+                .thenCompose(x -> plain && joins != null
+                        ? joins.recordJoin(room, session.user(), session.id(),
+                                        eventFrame("joined", room, session.user()), maxMembersForEvents)
+                                .thenApply(j -> new JoinOutcome(true, j.firstOfUser(), j.users(), true, j.position()))
+                        : presence.add(room, session.user(), session.id())
+                                .thenApply(c -> new JoinOutcome(true, c.userChanged(), c.users(), false, null)))
                 .whenComplete((outcome, failure) -> {
                     if (failure != null) {
                         // Nothing stays joined when the subscription or presence write failed.
@@ -165,6 +171,21 @@ public final class Hub implements BrokerListener {
 
     // --- delivery ------------------------------------------------------------------------------
 
+    /** Builds the room's {@code message} frame once for this node; every local member gets the same object. */
+    @Override
+    public void onPublication(Publication publication) {
+        if (rooms.containsKey(publication.room())) {
+            onRoomFrame(publication.room(), MessageFrames.message(publication));
+        }
+    }
+
+    @Override
+    public void onUserPublication(String user, Publication publication) {
+        if (users.containsKey(user)) {
+            onUserFrame(user, MessageFrames.direct(publication));
+        }
+    }
+
     @Override
     public void onRoomFrame(String room, OutboundFrame frame) {
         Group g = rooms.get(room);
@@ -175,8 +196,7 @@ public final class Hub implements BrokerListener {
         observer.delivered(room, frame, fanOut(g, frame, event ? room : null));
     }
 
-    @Override
-    public void onUserFrame(String user, OutboundFrame frame) {
+    private void onUserFrame(String user, OutboundFrame frame) {
         Group g = users.get(user);
         if (g == null) {
             return;

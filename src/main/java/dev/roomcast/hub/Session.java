@@ -4,7 +4,7 @@ import dev.roomcast.protocol.CloseCodes;
 
 import dev.roomcast.protocol.OutboundFrame;
 
-import dev.roomcast.protocol.Offsets;
+import dev.roomcast.protocol.StreamOffset;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,7 +40,7 @@ public final class Session {
      * Dropped at the first newer live frame (pub/sub delivers a room in offset order). Created at the first
      * recovery (under this), read without a lock.
      */
-    private volatile Map<String, String> replayedUpTo;
+    private volatile Map<String, StreamOffset> replayedUpTo;
     private volatile boolean holding;
     private final int maxHeld;
 
@@ -101,7 +101,7 @@ public final class Session {
     }
 
     boolean removeRoom(String room) {
-        Map<String, String> replayed = replayedUpTo;
+        Map<String, StreamOffset> replayed = replayedUpTo;
         if (replayed != null) {
             replayed.remove(room);
         }
@@ -125,7 +125,7 @@ public final class Session {
      * Sends the frames held for {@code room} — only those after {@code after} when it is not null, since
      * the replay already covered the rest — and resumes live delivery, without a gap or a duplicate.
      */
-    public synchronized void release(String room, String after) {
+    public synchronized void release(String room, StreamOffset after) {
         if (after != null) {
             if (replayedUpTo == null) {
                 replayedUpTo = new ConcurrentHashMap<>(4);
@@ -141,7 +141,7 @@ public final class Session {
             return;
         }
         for (OutboundFrame f : frames) {
-            if (after == null || f.offset() == null || Offsets.compare(f.offset(), after) > 0) {
+            if (after == null || f.offset() == null || f.offset().isAfter(after)) {
                 write(f);
             }
         }
@@ -164,19 +164,19 @@ public final class Session {
         if (holding && frame.room() != null && hold(frame)) {
             return;
         }
-        Map<String, String> replayed = replayedUpTo;
+        Map<String, StreamOffset> replayed = replayedUpTo;
         if (replayed != null && !replayed.isEmpty() && frame.room() != null && alreadyReplayed(replayed, frame)) {
             return;
         }
         write(frame);
     }
 
-    private static boolean alreadyReplayed(Map<String, String> replayedUpTo, OutboundFrame frame) {
-        String upTo = replayedUpTo.get(frame.room());
+    private static boolean alreadyReplayed(Map<String, StreamOffset> replayedUpTo, OutboundFrame frame) {
+        StreamOffset upTo = replayedUpTo.get(frame.room());
         if (upTo == null || frame.offset() == null) {
             return false;
         }
-        if (Offsets.compare(frame.offset(), upTo) <= 0) {
+        if (!frame.offset().isAfter(upTo)) {
             return true;
         }
         replayedUpTo.remove(frame.room(), upTo);

@@ -3,16 +3,17 @@ package dev.roomcast.node;
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.InvalidPositionException;
-import dev.roomcast.broker.MessageFrames;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.Session;
 import dev.roomcast.presence.Presence;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.Member;
-import dev.roomcast.protocol.Offsets;
+import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.ProtocolException;
+import dev.roomcast.protocol.Publication;
 import dev.roomcast.protocol.ServerFrames;
+import dev.roomcast.protocol.StreamOffset;
 
 import java.time.Clock;
 import java.util.List;
@@ -35,6 +36,9 @@ public final class Node {
     private final ProtocolObserver observer;
     private final Clock clock;
     private final Limits limits;
+    /** The backend's hooks (package hooks, wired when configured); null: none, nothing on the hot path. */
+    private volatile JoinGuard joinGuard;
+    private volatile PublishFilter publishFilter;
 
     /** Limits of what one connection may do through the node. */
     public record Limits(int maxRoomsPerConnection, int historyLimit) {
@@ -51,6 +55,12 @@ public final class Node {
         this.limits = limits;
     }
 
+    /** Puts the backend's join and publish hooks in the loop (either may be null: that hook is not configured). */
+    public void useHooks(JoinGuard joinGuard, PublishFilter publishFilter) {
+        this.joinGuard = joinGuard;
+        this.publishFilter = publishFilter;
+    }
+
     // --- join / leave --------------------------------------------------------------------------
 
     /**
@@ -58,8 +68,8 @@ public final class Node {
      * {@code epoch}, replays what the client missed before any live frame of the room. Live frames are held back
      * from the subscription on, so there is no gap and no duplicate. Completes when the ack is queued.
      */
-    public CompletionStage<Void> join(Session session, String room, String since, String epoch, boolean presenceEvents,
-            String replyId) {
+    public CompletionStage<Void> join(Session session, String room, String sinceText, String epoch,
+            boolean presenceEvents, String replyId) {
         if (!session.permissions().mayJoin(room)) {
             throw new ProtocolException(ErrorCode.forbidden, "not allowed to join " + room, replyId);
         }
@@ -71,12 +81,25 @@ public final class Node {
             throw new ProtocolException(ErrorCode.too_many_rooms,
                     "a connection may join at most " + limits.maxRoomsPerConnection() + " rooms", replyId);
         }
-        if (since != null && !Offsets.isValid(since)) {
+        StreamOffset since = sinceText == null ? null : StreamOffset.parse(sinceText);
+        if (sinceText != null && since == null) {
             throw new ProtocolException(ErrorCode.bad_request, "since is not a valid offset", replyId);
         }
         if (since != null && epoch == null) {
             throw new ProtocolException(ErrorCode.bad_request, "epoch is required with since", replyId);
         }
+        JoinGuard guard = joinGuard;
+        if (guard != null && guard.covers(room)) {
+            // The backend decides after the node's own rules; the session may be gone by the time it answers.
+            return guarded(guard.check(session.user(), room), replyId, "join " + room).thenCompose(data -> session.isOpen()
+                    ? admitAndJoin(session, room, since, epoch, presenceEvents, replyId, data)
+                    : CompletableFuture.completedFuture(null));
+        }
+        return admitAndJoin(session, room, since, epoch, presenceEvents, replyId, null);
+    }
+
+    private CompletionStage<Void> admitAndJoin(Session session, String room, StreamOffset since, String epoch,
+            boolean presenceEvents, String replyId, String hookData) {
         if (!admission.admitJoin()) {
             // Redis is far behind: refuse now, before queueing more commands, and let the client retry.
             observer.joinRefused(Admission.OVERLOADED);
@@ -93,7 +116,7 @@ public final class Node {
                             ? CompletableFuture.completedFuture(outcome.position())
                             : refusedAsBadRequest(broker.history(room, since, epoch, limits.historyLimit()), replyId);
                     return position.thenApply(page -> {
-                        finishJoin(session, room, since, epoch, replyId, page);
+                        finishJoin(session, room, since, epoch, replyId, page, hookData);
                         if (outcome.firstOfUser() && !outcome.announced()) {
                             hub.announce(room, "joined", session.user(), outcome.users());
                         }
@@ -130,25 +153,29 @@ public final class Node {
      * The one recovery decision: a client that gave {@code since} recovers only from the room's current epoch;
      * it is then told whether the history still reached back to {@code since}, and gets what came after it.
      */
-    private void finishJoin(Session session, String room, String since, String epoch, String replyId, HistoryPage page) {
+    private void finishJoin(Session session, String room, StreamOffset since, String epoch, String replyId,
+            HistoryPage page, String hookData) {
         if (since == null) {
-            session.send(OutboundFrame.reply(ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), null)));
+            session.send(OutboundFrame.reply(HookReplies.withData(
+                    ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), null), hookData)));
             session.release(room, null);
             observer.joined();
             return;
         }
         if (!page.epoch().equals(epoch)) {
             // The history the client knows is gone (another epoch): nothing to replay, the client resyncs.
-            session.send(OutboundFrame.reply(ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), false)));
+            session.send(OutboundFrame.reply(HookReplies.withData(
+                    ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), false), hookData)));
             session.release(room, null);
             observer.recovered(false);
             return;
         }
-        session.send(OutboundFrame.reply(ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), page.complete())));
-        String last = since;
-        for (OutboundFrame m : page.frames()) {
-            session.replay(m);
-            last = m.offset();
+        session.send(OutboundFrame.reply(HookReplies.withData(
+                ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), page.complete()), hookData)));
+        StreamOffset last = since;
+        for (Publication p : page.publications()) {
+            session.replay(MessageFrames.message(p));
+            last = p.offset();
         }
         session.release(room, last);
         observer.recovered(page.complete());
@@ -171,6 +198,35 @@ public final class Node {
         }
     }
 
+    /** Whether a client's publish to {@code room} goes through the backend's publish hook first. */
+    public boolean filtersPublish(String room) {
+        PublishFilter filter = publishFilter;
+        return filter != null && filter.covers(room);
+    }
+
+    /**
+     * Asks the publish hook about a client's message: the stage gives the data to store (the client's or the
+     * backend's replacement), or fails with {@code forbidden} (refused) or {@code unavailable} (no answer).
+     */
+    public CompletionStage<String> filterPublish(String user, String room, String data, String replyId) {
+        return guarded(publishFilter.check(user, room, data), replyId, "publish to " + room)
+                .thenApply(replacement -> replacement != null ? replacement : data);
+    }
+
+    /** A hook's verdict as the data it allowed with, a refusal as {@code forbidden}, no answer as {@code unavailable}. */
+    private static CompletionStage<String> guarded(CompletionStage<HookVerdict> verdict, String replyId, String what) {
+        return verdict.handle((v, e) -> {
+            if (e != null) {
+                throw new ProtocolException(ErrorCode.unavailable, "the backend could not decide, retry later", replyId);
+            }
+            if (!v.allowed()) {
+                throw new ProtocolException(ErrorCode.forbidden,
+                        v.reason() != null ? v.reason() : "the backend refused to " + what, replyId);
+            }
+            return v.data();
+        });
+    }
+
     /**
      * Stores {@code data} (raw JSON) in the room's history and delivers it to the room's members on every node.
      *
@@ -178,7 +234,7 @@ public final class Node {
      */
     public CompletionStage<Broker.Published> publish(String room, String from, String data) {
         long now = clock.millis();
-        return broker.publishRoom(room, now, MessageFrames.body(now, from, data)).thenApply(published -> {
+        return broker.publishRoom(room, now, from, data).thenApply(published -> {
             observer.published(room);
             return published;
         });
@@ -187,7 +243,7 @@ public final class Node {
     /** Delivers {@code data} (raw JSON) to every connection of {@code to}, on every node. */
     public CompletionStage<Void> send(String to, String from, String data) {
         long now = clock.millis();
-        return broker.publishUser(to, now, MessageFrames.direct(MessageFrames.body(now, from, data)));
+        return broker.publishUser(to, now, from, data);
     }
 
     // --- presence / history --------------------------------------------------------------------

@@ -1,6 +1,5 @@
 package dev.roomcast.presence;
 
-import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.protocol.Member;
 
 import java.util.List;
@@ -16,17 +15,6 @@ public interface Presence {
     CompletionStage<Change> remove(String room, String user, String connectionId);
 
     /**
-     * The presence step of a join without recovery. Where the store can do it in the same round trip
-     * (Redis: one Lua call), it also publishes {@code joinedEvent} — when this is the user's first
-     * connection in the room and the room has at most {@code maxUsersForEvents} users — and reads the
-     * room's history position; the change then says so. By default it only records the connection.
-     */
-    default CompletionStage<Change> addForJoin(String room, String user, String connectionId, String joinedEvent,
-            int maxUsersForEvents) {
-        return add(room, user, connectionId);
-    }
-
-    /**
      * {@link #remove}, and where the store can do it in the same round trip, publishes {@code leftEvent}
      * (null: never) when this was the user's last connection and at most {@code maxUsersForEvents} remain.
      */
@@ -40,12 +28,11 @@ public interface Presence {
     /**
      * @param userChanged true when the user's first connection arrived or last connection left
      * @param users       distinct users in the room after the change
-     * @param announced   the store already published the {@code joined}/{@code left} event if one was due
-     * @param position    the room's history position read in the same step, null if not read
+     * @param announced   the store already published the {@code left} event if one was due
      */
-    record Change(boolean userChanged, int users, boolean announced, HistoryPage position) {
+    record Change(boolean userChanged, int users, boolean announced) {
         public Change(boolean userChanged, int users) {
-            this(userChanged, users, false, null);
+            this(userChanged, users, false);
         }
     }
 }

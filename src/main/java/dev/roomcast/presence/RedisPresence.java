@@ -1,6 +1,7 @@
 package dev.roomcast.presence;
 
 import dev.roomcast.protocol.Member;
+import dev.roomcast.protocol.StreamOffset;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.PoolBusyRetry;
 import dev.roomcast.broker.RedisBackend;
@@ -19,7 +20,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /** Cluster-wide presence in Redis; see {@link PresenceScripts} for the layout. */
-public final class RedisPresence implements Presence {
+public final class RedisPresence implements Presence, JoinRecorder {
 
     private final Redis redis;
     private final RedisKeys keys;
@@ -50,16 +51,16 @@ public final class RedisPresence implements Presence {
 
     /** One round trip instead of three (add, history position, joined event). */
     @Override
-    public CompletionStage<Change> addForJoin(String room, String user, String connectionId, String joinedEvent,
+    public CompletionStage<RecordedJoin> recordJoin(String room, String user, String connectionId, String joinedEvent,
             int maxUsersForEvents) {
         List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), keys.nodeRooms(node),
                 keys.stream(room), keys.epoch(room), keys.roomChannel(room),
                 node + "|" + user, user, room, "#" + node, Long.toString(historyTtlMillis),
                 RedisBroker.newEpoch(), Integer.toString(maxUsersForEvents), joinedEvent);
         return PresenceScripts.JOIN.eval(redis, 6, args).map(r -> {
-            String latest = r.get(3) == null ? null : r.get(3).toString();
+            StreamOffset latest = r.get(3) == null ? null : StreamOffset.parse(r.get(3).toString());
             HistoryPage position = positions.positioned(room, r.get(2).toString(), latest);
-            return new Change(r.get(0).toInteger() == 1, r.get(1).toInteger(), true, position);
+            return new RecordedJoin(r.get(0).toInteger() == 1, r.get(1).toInteger(), position);
         }).toCompletionStage();
     }
 
@@ -71,7 +72,7 @@ public final class RedisPresence implements Presence {
                 keys.roomChannel(room), node + "|" + user, user, room, "#" + node,
                 Integer.toString(maxUsersForEvents), leftEvent == null ? "" : leftEvent);
         return PoolBusyRetry.retry(() -> PresenceScripts.LEAVE.eval(redis, 4, args).toCompletionStage())
-                .thenApply(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger(), leftEvent != null, null));
+                .thenApply(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger(), leftEvent != null));
     }
 
     private List<String> args(String room, String user) {

@@ -15,11 +15,11 @@ public final class OutboundFrame {
     private final String text;
     private final Kind kind;
     private final String room;
-    private final String offset;
+    private final StreamOffset offset;
     private final long publishedAtMillis;
     private volatile Object encoded;
 
-    private OutboundFrame(String text, Kind kind, String room, String offset, long publishedAtMillis) {
+    private OutboundFrame(String text, Kind kind, String room, StreamOffset offset, long publishedAtMillis) {
         this.text = text;
         this.kind = kind;
         this.room = room;
@@ -31,7 +31,7 @@ public final class OutboundFrame {
         return new OutboundFrame(text, Kind.REPLY, null, null, 0);
     }
 
-    public static OutboundFrame message(String text, String room, String offset, long publishedAtMillis) {
+    public static OutboundFrame message(String text, String room, StreamOffset offset, long publishedAtMillis) {
         return new OutboundFrame(text, Kind.MESSAGE, room, offset, publishedAtMillis);
     }
 
@@ -56,7 +56,7 @@ public final class OutboundFrame {
     }
 
     /** Stream offset of a room message, {@code null} for everything else. */
-    public String offset() {
+    public StreamOffset offset() {
         return offset;
     }
 

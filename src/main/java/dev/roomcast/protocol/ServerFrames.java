@@ -2,7 +2,7 @@ package dev.roomcast.protocol;
 
 import java.util.List;
 
-/** Encoders of the server's reply frames (messages are built in {@code broker.MessageFrames}). */
+/** Encoders of the server's reply frames (messages are built in {@link MessageFrames}). */
 public final class ServerFrames {
 
     private ServerFrames() {
@@ -28,7 +28,7 @@ public final class ServerFrames {
     }
 
     /** Join ack: where the room's history stands, and whether a requested recovery was complete. */
-    public static String joinAck(String id, String room, String epoch, String offset, Boolean recovered) {
+    public static String joinAck(String id, String room, String epoch, StreamOffset offset, Boolean recovered) {
         StringBuilder sb = new StringBuilder("{\"type\":\"ack\"");
         if (id != null) {
             sb.append(",\"id\":");
@@ -36,7 +36,7 @@ public final class ServerFrames {
         }
         sb.append(",\"room\":\"").append(room).append('"');
         sb.append(",\"epoch\":").append(Json.quote(epoch));
-        sb.append(",\"offset\":").append(Json.quote(offset));
+        sb.append(",\"offset\":").append(Json.quote(offset == null ? null : offset.toString()));
         if (recovered != null) {
             sb.append(",\"recovered\":").append(recovered);
         }

@@ -1,5 +1,6 @@
 package dev.roomcast.wiring;
 
+import dev.roomcast.hooks.HttpHooks;
 import dev.roomcast.node.Admission;
 import dev.roomcast.node.LeaseEvents;
 import dev.roomcast.node.Node;
@@ -175,9 +176,11 @@ public class NodeProducers {
     @Produces
     @Singleton
     Node node(Hub hub, Broker broker, Presence presence, Admission admission, ProtocolObserver observer,
-            RoomcastConfig config) {
+            RoomcastConfig config, HttpHooks hooks) {
         var limits = new Node.Limits(config.limits().maxRoomsPerConnection(), Math.max(1, config.history().size()));
-        return new Node(hub, broker, presence, admission, observer, Clock.systemUTC(), limits);
+        Node node = new Node(hub, broker, presence, admission, observer, Clock.systemUTC(), limits);
+        node.useHooks(hooks.join().orElse(null), hooks.publish().orElse(null));
+        return node;
     }
 
     @Produces

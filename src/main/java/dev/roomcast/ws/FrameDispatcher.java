@@ -1,6 +1,7 @@
 package dev.roomcast.ws;
 
 import dev.roomcast.hub.Session;
+import dev.roomcast.node.HookReplies;
 import dev.roomcast.node.Node;
 import dev.roomcast.node.ProtocolObserver;
 import dev.roomcast.protocol.ClientFrame;
@@ -90,6 +91,30 @@ public final class FrameDispatcher {
         };
     }
 
+    /**
+     * Joins the rooms the connect hook named, as ordinary joins (permissions, limits, the join hook): each
+     * answers with an ack (or error) without id.
+     */
+    public CompletionStage<Void> joinServerSide(Session session, java.util.List<String> rooms) {
+        CompletionStage<Void> chain = DONE;
+        for (String room : rooms) {
+            chain = chain.thenCompose(x -> {
+                if (!Names.isValidRoom(room)) {
+                    return refuse(session, null, ErrorCode.invalid_room, Names.ROOM_RULE);
+                }
+                try {
+                    return node.join(session, room, null, null, true, null).exceptionally(e -> {
+                        answerFailure(session, null, e);
+                        return null;
+                    });
+                } catch (ProtocolException e) {
+                    return refuse(session, null, e.code(), e.getMessage());
+                }
+            });
+        }
+        return chain;
+    }
+
     // --- join / leave --------------------------------------------------------------------------
 
     private CompletionStage<Void> join(Session session, ClientFrame f) {
@@ -111,7 +136,18 @@ public final class FrameDispatcher {
     private CompletionStage<Void> publish(Session session, ClientFrame f) {
         String room = requireRoom(f);
         node.checkPublish(session, room, f.id());
-        return node.publish(room, session.user(), requireData(f)).thenAccept(p -> {
+        String data = requireData(f);
+        if (node.filtersPublish(room)) {
+            // The backend's publish hook first; a replacement is what is stored, and the ack tells the publisher.
+            return node.filterPublish(session.user(), room, data, f.id()).thenCompose(stored ->
+                    node.publish(room, session.user(), stored).thenAccept(p -> {
+                        if (f.id() != null) {
+                            session.send(OutboundFrame.reply(
+                                    HookReplies.withData(ServerFrames.ack(f.id()), stored.equals(data) ? null : stored)));
+                        }
+                    }));
+        }
+        return node.publish(room, session.user(), data).thenAccept(p -> {
             if (f.id() != null) {
                 session.send(OutboundFrame.reply(ServerFrames.ack(f.id())));
             }

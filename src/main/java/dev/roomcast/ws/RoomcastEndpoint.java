@@ -7,6 +7,8 @@ import dev.roomcast.hub.Hub;
 import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.hub.RateLimiter;
 import dev.roomcast.hub.Session;
+import dev.roomcast.node.ConnectVerdict;
+import dev.roomcast.node.HookReplies;
 import dev.roomcast.node.NodeId;
 import dev.roomcast.node.ProtocolObserver;
 import dev.roomcast.presence.UserSessions;
@@ -87,9 +89,18 @@ public class RoomcastEndpoint {
                         return Uni.createFrom().voidItem();
                     }
                     connection.userData().put(CLAIMED, Boolean.TRUE);
+                    ConnectVerdict hook = connection.userData().get(UpgradeGate.CONNECT);
+                    if (hook == null) {
+                        return Uni.createFrom().completionStage(hub.register(session))
+                                .onItem().invoke(() -> session.send(OutboundFrame.reply(
+                                        ServerFrames.welcome(session.user(), session.id(), nodeId.value()))));
+                    }
+                    // The connect hook's data in the welcome, then its rooms, before any frame of the client.
                     return Uni.createFrom().completionStage(hub.register(session))
-                            .onItem().invoke(() -> session.send(OutboundFrame.reply(
-                                    ServerFrames.welcome(session.user(), session.id(), nodeId.value()))));
+                            .onItem().invoke(() -> session.send(OutboundFrame.reply(HookReplies.withData(
+                                    ServerFrames.welcome(session.user(), session.id(), nodeId.value()), hook.data()))))
+                            .onItem().transformToUni(x -> Uni.createFrom().completionStage(
+                                    dispatcher.joinServerSide(session, hook.rooms())));
                 })
                 .onFailure().invoke(e -> session.close(CloseCodes.TRY_AGAIN_LATER, "broker unavailable, try again later"))
                 .onFailure().recoverWithNull();

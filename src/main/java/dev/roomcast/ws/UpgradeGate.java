@@ -7,6 +7,8 @@ import dev.roomcast.auth.IdentityResolver;
 import dev.roomcast.config.RoomcastConfig;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.node.Admission;
+import dev.roomcast.node.ConnectGuard;
+import dev.roomcast.node.ConnectVerdict;
 import dev.roomcast.node.NodeState;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
@@ -28,6 +30,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public class UpgradeGate implements HttpUpgradeCheck {
 
     public static final UserData.TypedKey<Identity> IDENTITY = new UserData.TypedKey<>("roomcast.identity");
+    /** The connect hook's verdict (rooms to join, data for the welcome); absent without a connect hook. */
+    public static final UserData.TypedKey<ConnectVerdict> CONNECT = new UserData.TypedKey<>("roomcast.connect");
     private static final Logger LOG = Logger.getLogger(UpgradeGate.class);
 
     private final IdentityResolver identities;
@@ -37,10 +41,12 @@ public class UpgradeGate implements HttpUpgradeCheck {
     private final List<String> allowedOrigins;
     private final UpgradeObserver observer;
     private final Admission admission;
+    private final ConnectGuard connectGuard;
 
     public UpgradeGate(IdentityResolver identities, Hub hub, NodeState state, RoomcastConfig config,
-            UpgradeObserver observer, Admission admission) {
+            UpgradeObserver observer, Admission admission, ConnectGuard connectGuard) {
         this.admission = admission;
+        this.connectGuard = connectGuard;
         this.identities = identities;
         this.hub = hub;
         this.state = state;
@@ -73,12 +79,10 @@ public class UpgradeGate implements HttpUpgradeCheck {
             // Verification may fetch keys (JWKS): off the event loop. ?user= needs no such hop.
             resolved = resolved.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         }
-        return resolved
-                .onItem().transform(identity -> {
-                    context.userData().put(IDENTITY, identity);
-                    context.userData().put(Transport.KEY, Transport.of(context.httpRequest()));
-                    return CheckResult.permitUpgradeSync();
-                })
+        Uni<CheckResult> decided = connectGuard == ConnectGuard.NONE
+                ? resolved.onItem().transform(identity -> permit(context, identity))
+                : resolved.onItem().transformToUni(identity -> askBackend(context, identity));
+        return decided
                 .onFailure(AuthenticationException.class).recoverWithItem(e -> {
                     observer.refused("unauthorized");
                     LOG.debugf("upgrade refused: %s", e.getMessage());
@@ -90,6 +94,37 @@ public class UpgradeGate implements HttpUpgradeCheck {
                     return CheckResult.rejectUpgradeSync(400);
                 });
     }
+
+    private static CheckResult permit(HttpUpgradeContext context, Identity identity) {
+        context.userData().put(IDENTITY, identity);
+        context.userData().put(Transport.KEY, Transport.of(context.httpRequest()));
+        return CheckResult.permitUpgradeSync();
+    }
+
+    /** The connect hook: refused → 403, no answer (slow, down, garbage) → 503; the reason in a header. */
+    private Uni<CheckResult> askBackend(HttpUpgradeContext context, Identity identity) {
+        var request = context.httpRequest();
+        return Uni.createFrom().completionStage(() -> connectGuard.check(identity.user(),
+                        identities.mode() == RoomcastConfig.AuthMode.jwt ? ConnectClaims.of(request) : null,
+                        ConnectClaims.headers(request, connectGuard.headers())))
+                .onItemOrFailure().transform((verdict, failure) -> {
+                    if (failure != null) {
+                        observer.refused("connect_hook_unavailable");
+                        return CheckResult.rejectUpgradeSync(503, Map.of("Retry-After", List.of("1"),
+                                REASON_HEADER, List.of("the backend could not decide, retry later")));
+                    }
+                    if (!verdict.allowed()) {
+                        observer.refused("connect_hook_refused");
+                        return CheckResult.rejectUpgradeSync(403, Map.of(REASON_HEADER,
+                                List.of(verdict.reason() != null ? verdict.reason() : "refused by the backend")));
+                    }
+                    context.userData().put(CONNECT, verdict);
+                    return permit(context, identity);
+                });
+    }
+
+    /** Header of an upgrade refused by the connect hook, with the reason (docs/integration.md). */
+    public static final String REASON_HEADER = "X-Roomcast-Reason";
 
     boolean originAllowed(String origin) {
         for (String allowed : allowedOrigins) {

@@ -28,7 +28,7 @@ class PackageLayersTest {
             List.of("presence"),
             List.of("hub"),
             List.of("node"),
-            List.of("auth"),
+            List.of("auth", "hooks"),
             List.of("ws", "api"),
             List.of("health", "metrics", "wiring"));
 

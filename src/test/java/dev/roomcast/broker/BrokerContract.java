@@ -1,6 +1,9 @@
 package dev.roomcast.broker;
 
+import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.Publication;
+import dev.roomcast.protocol.StreamOffset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +30,8 @@ abstract class BrokerContract {
     static final Duration TIMEOUT = Duration.ofSeconds(15);
     static final int HISTORY_SIZE = 5;
 
-    protected final List<Delivery> rooms = new CopyOnWriteArrayList<>();
+    protected final List<Publication> rooms = new CopyOnWriteArrayList<>();
+    protected final List<Delivery> events = new CopyOnWriteArrayList<>();
     protected final List<Delivery> users = new CopyOnWriteArrayList<>();
     protected Broker broker;
 
@@ -46,13 +50,18 @@ abstract class BrokerContract {
     void startBroker() throws Exception {
         broker = start(new BrokerListener() {
             @Override
-            public void onRoomFrame(String room, OutboundFrame frame) {
-                rooms.add(new Delivery(room, frame));
+            public void onPublication(Publication publication) {
+                rooms.add(publication);
             }
 
             @Override
-            public void onUserFrame(String user, OutboundFrame frame) {
-                users.add(new Delivery(user, frame));
+            public void onRoomFrame(String room, OutboundFrame frame) {
+                events.add(new Delivery(room, frame));
+            }
+
+            @Override
+            public void onUserPublication(String user, Publication publication) {
+                users.add(new Delivery(user, MessageFrames.direct(publication)));
             }
         });
         await().atMost(TIMEOUT).until(broker::isReady);
@@ -71,31 +80,49 @@ abstract class BrokerContract {
         return stage.toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    static String body(String from, String data) {
-        return MessageFrames.body(1_700_000_000_000L, from, data);
+    static final long TS = 1_700_000_000_000L;
+
+    CompletionStage<Broker.Published> publish(String room, String from, String data) {
+        return broker.publishRoom(room, TS, from, data);
     }
 
-    private List<OutboundFrame> deliveredTo(String room) {
-        return rooms.stream().filter(d -> d.target().equals(room)).map(Delivery::frame).toList();
+    /** The client frame of a message, as protocol builds it from what the broker delivered. */
+    static String frame(String room, StreamOffset offset, String epoch, String from, String data) {
+        StringBuilder sb = new StringBuilder("{\"type\":\"message\",\"room\":\"").append(room)
+                .append("\",\"offset\":\"").append(offset).append("\",\"epoch\":\"").append(epoch)
+                .append("\",\"ts\":").append(TS);
+        if (from != null) {
+            sb.append(",\"from\":\"").append(from).append('"');
+        }
+        return sb.append(",\"data\":").append(data).append('}').toString();
+    }
+
+    private List<Publication> deliveredTo(String room) {
+        return rooms.stream().filter(p -> p.room().equals(room)).toList();
+    }
+
+    private List<OutboundFrame> eventsOf(String room) {
+        return events.stream().filter(d -> d.target().equals(room)).map(Delivery::frame).toList();
     }
 
     @Test
     void publishedMessagesReachTheSubscribedNodeInOffsetOrderWithTheirEnvelope() throws Exception {
         String room = room();
         get(broker.subscribeRoom(room));
-        Broker.Published first = get(broker.publishRoom(room, 1, body("alice", "{\"n\":1}")));
-        Broker.Published second = get(broker.publishRoom(room, 2, body("bob", "[2]")));
+        Broker.Published first = get(publish(room, "alice", "{\"n\":1}"));
+        Broker.Published second = get(publish(room, "bob", "[2]"));
 
         assertThat(second.epoch()).isEqualTo(first.epoch());
-        assertThat(dev.roomcast.protocol.Offsets.compare(second.offset(), first.offset())).isPositive();
+        assertThat(second.offset().isAfter(first.offset())).isTrue();
         await().atMost(TIMEOUT).until(() -> deliveredTo(room).size() == 2);
-        List<OutboundFrame> frames = deliveredTo(room);
-        assertThat(frames).extracting(OutboundFrame::offset).containsExactly(first.offset(), second.offset());
-        assertThat(frames).extracting(OutboundFrame::kind).containsOnly(OutboundFrame.Kind.MESSAGE);
-        assertThat(frames.get(0).text()).isEqualTo(MessageFrames.roomMessage(room, first.offset(), first.epoch(),
-                body("alice", "{\"n\":1}")));
-        assertThat(frames.get(1).room()).isEqualTo(room);
-        assertThat(frames.get(1).publishedAtMillis()).isEqualTo(1_700_000_000_000L);
+        List<Publication> delivered = deliveredTo(room);
+        assertThat(delivered).extracting(Publication::offset).containsExactly(first.offset(), second.offset());
+        assertThat(delivered.get(0)).isEqualTo(new Publication(room, first.offset(), first.epoch(), TS, "alice", "{\"n\":1}"));
+        OutboundFrame frame = MessageFrames.message(delivered.get(0));
+        assertThat(frame.kind()).isEqualTo(OutboundFrame.Kind.MESSAGE);
+        assertThat(frame.text()).isEqualTo(frame(room, first.offset(), first.epoch(), "alice", "{\"n\":1}"));
+        assertThat(MessageFrames.message(delivered.get(1)).room()).isEqualTo(room);
+        assertThat(MessageFrames.message(delivered.get(1)).publishedAtMillis()).isEqualTo(TS);
     }
 
     @Test
@@ -103,9 +130,9 @@ abstract class BrokerContract {
         String a = room(), b = room();
         get(broker.subscribeRoom(a));
         get(broker.subscribeRoom(b));
-        get(broker.publishRoom(a, 1, body("alice", "1")));
-        get(broker.publishRoom(a, 1, body("alice", "2")));
-        Broker.Published inB = get(broker.publishRoom(b, 1, body("alice", "3")));
+        get(publish(a, "alice", "1"));
+        get(publish(a, "alice", "2"));
+        Broker.Published inB = get(publish(b, "alice", "3"));
 
         await().atMost(TIMEOUT).until(() -> deliveredTo(b).size() == 1 && deliveredTo(a).size() == 2);
         assertThat(deliveredTo(b).get(0).offset()).isEqualTo(inB.offset());
@@ -119,34 +146,34 @@ abstract class BrokerContract {
     void thePositionOfARoomIsItsLatestOffsetAndEpoch() throws Exception {
         String room = room();
         HistoryPage empty = get(broker.history(room, null, null, 10));
-        assertThat(empty.frames()).isEmpty();
+        assertThat(empty.publications()).isEmpty();
         assertThat(empty.complete()).isTrue();
-        assertThat(dev.roomcast.protocol.Offsets.isValid(empty.latest())).isTrue();
+        assertThat(dev.roomcast.protocol.Offsets.isValid(empty.latest().toString())).isTrue();
 
-        Broker.Published p = get(broker.publishRoom(room, 1, body("alice", "1")));
+        Broker.Published p = get(publish(room, "alice", "1"));
         HistoryPage page = get(broker.history(room, null, null, 10));
         assertThat(page.latest()).isEqualTo(p.offset());
         assertThat(page.epoch()).isEqualTo(p.epoch());
-        assertThat(page.frames()).isEmpty();
+        assertThat(page.publications()).isEmpty();
     }
 
     @Test
     void recoveryReplaysWhatCameAfterTheGivenOffsetOldestFirst() throws Exception {
         String room = room();
-        Broker.Published first = get(broker.publishRoom(room, 1, body("alice", "1")));
-        Broker.Published second = get(broker.publishRoom(room, 1, body("alice", "2")));
-        Broker.Published third = get(broker.publishRoom(room, 1, body(null, "3")));
+        Broker.Published first = get(publish(room, "alice", "1"));
+        Broker.Published second = get(publish(room, "alice", "2"));
+        Broker.Published third = get(publish(room, null, "3"));
 
         HistoryPage page = get(broker.history(room, first.offset(), first.epoch(), 10));
         assertThat(page.complete()).isTrue();
         assertThat(page.epoch()).isEqualTo(first.epoch());
         assertThat(page.latest()).isEqualTo(third.offset());
-        assertThat(page.frames()).extracting(OutboundFrame::offset).containsExactly(second.offset(), third.offset());
-        assertThat(page.frames().get(1).text())
-                .isEqualTo(MessageFrames.roomMessage(room, third.offset(), third.epoch(), body(null, "3")));
+        assertThat(page.publications()).extracting(Publication::offset).containsExactly(second.offset(), third.offset());
+        assertThat(MessageFrames.message(page.publications().get(1)).text())
+                .isEqualTo(frame(room, third.offset(), third.epoch(), null, "3"));
 
         HistoryPage upToDate = get(broker.history(room, third.offset(), third.epoch(), 10));
-        assertThat(upToDate.frames()).isEmpty();
+        assertThat(upToDate.publications()).isEmpty();
         assertThat(upToDate.complete()).isTrue();
     }
 
@@ -156,44 +183,44 @@ abstract class BrokerContract {
         HistoryPage position = get(broker.history(room, null, null, 10));
         HistoryPage page = get(broker.history(room, position.latest(), position.epoch(), 10));
         assertThat(page.complete()).isTrue();
-        assertThat(page.frames()).isEmpty();
+        assertThat(page.publications()).isEmpty();
     }
 
     @Test
     void aRecoveryThatNeedsMoreThanTheLimitOrTheHistoryIsIncomplete() throws Exception {
         String room = room();
-        Broker.Published first = get(broker.publishRoom(room, 1, body("alice", "0")));
+        Broker.Published first = get(publish(room, "alice", "0"));
         for (int i = 1; i <= HISTORY_SIZE + 2; i++) {
-            get(broker.publishRoom(room, 1, body("alice", Integer.toString(i))));
+            get(publish(room, "alice", Integer.toString(i)));
         }
         HistoryPage trimmed = get(broker.history(room, first.offset(), first.epoch(), 100));
         assertThat(trimmed.complete()).as("history holds %d messages", HISTORY_SIZE).isFalse();
-        assertThat(trimmed.frames()).hasSizeLessThanOrEqualTo(HISTORY_SIZE);
+        assertThat(trimmed.publications()).hasSizeLessThanOrEqualTo(HISTORY_SIZE);
 
         HistoryPage position = get(broker.history(room, null, null, 10));
-        List<OutboundFrame> all = get(broker.history(room, trimmed.frames().get(0).offset(), position.epoch(), 100)).frames();
-        HistoryPage limited = get(broker.history(room, trimmed.frames().get(0).offset(), position.epoch(), 2));
+        List<Publication> all = get(broker.history(room, trimmed.publications().get(0).offset(), position.epoch(), 100)).publications();
+        HistoryPage limited = get(broker.history(room, trimmed.publications().get(0).offset(), position.epoch(), 2));
         assertThat(limited.complete()).isFalse();
-        assertThat(limited.frames()).hasSize(2);
-        assertThat(limited.frames()).extracting(OutboundFrame::offset)
+        assertThat(limited.publications()).hasSize(2);
+        assertThat(limited.publications()).extracting(Publication::offset)
                 .containsExactly(all.get(0).offset(), all.get(1).offset());
     }
 
     @Test
     void offsetsOfAnotherEpochAreNotReplayed() throws Exception {
         String room = room();
-        Broker.Published first = get(broker.publishRoom(room, 1, body("alice", "1")));
-        get(broker.publishRoom(room, 1, body("alice", "2")));
+        Broker.Published first = get(publish(room, "alice", "1"));
+        get(publish(room, "alice", "2"));
         HistoryPage page = get(broker.history(room, first.offset(), "not-" + first.epoch(), 10));
         assertThat(page.epoch()).isEqualTo(first.epoch());
-        assertThat(page.frames()).isEmpty();
+        assertThat(page.publications()).isEmpty();
     }
 
     @Test
     void aSinceAheadOfTheHistoryIsRefusedAsAnInvalidPosition() throws Exception {
         String room = room();
-        Broker.Published p = get(broker.publishRoom(room, 1, body("alice", "1")));
-        assertThatThrownBy(() -> get(broker.history(room, offsetAheadOfHistory(), p.epoch(), 10)))
+        Broker.Published p = get(publish(room, "alice", "1"));
+        assertThatThrownBy(() -> get(broker.history(room, StreamOffset.parse(offsetAheadOfHistory()), p.epoch(), 10)))
                 .isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(InvalidPositionException.class)
                 .hasMessageContaining("ahead");
@@ -202,8 +229,8 @@ abstract class BrokerContract {
     @Test
     void directFramesReachTheUsersNodeUnchanged() throws Exception {
         get(broker.subscribeUser("dana"));
-        String frame = MessageFrames.direct(body("erin", "{\"dm\":true}"));
-        get(broker.publishUser("dana", 1_700_000_000_000L, frame));
+        String frame = "{\"type\":\"direct\",\"ts\":" + TS + ",\"from\":\"erin\",\"data\":{\"dm\":true}}";
+        get(broker.publishUser("dana", TS, "erin", "{\"dm\":true}"));
         await().atMost(TIMEOUT).until(() -> !users.isEmpty());
         Delivery d = users.get(0);
         assertThat(d.target()).isEqualTo("dana");
@@ -219,8 +246,9 @@ abstract class BrokerContract {
         HistoryPage before = get(broker.history(room, null, null, 10));
         String event = "{\"type\":\"joined\",\"room\":\"" + room + "\",\"user\":\"alice\"}";
         get(broker.publishRoomEvent(room, event));
-        await().atMost(TIMEOUT).until(() -> deliveredTo(room).size() == 1);
-        OutboundFrame f = deliveredTo(room).get(0);
+        await().atMost(TIMEOUT).until(() -> eventsOf(room).size() == 1);
+        assertThat(deliveredTo(room)).isEmpty();
+        OutboundFrame f = eventsOf(room).get(0);
         assertThat(f.text()).isEqualTo(event);
         assertThat(f.kind()).isEqualTo(OutboundFrame.Kind.PRESENCE_EVENT);
         assertThat(f.offset()).isNull();

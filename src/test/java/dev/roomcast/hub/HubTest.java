@@ -2,7 +2,6 @@ package dev.roomcast.hub;
 
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.MemoryBroker;
-import dev.roomcast.broker.MessageFrames;
 import dev.roomcast.presence.LocalPresence;
 import dev.roomcast.protocol.OutboundFrame;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,7 +72,7 @@ class HubTest {
     }
 
     private void publish(String room, String data) throws Exception {
-        get(broker.publishRoom(room, 1, MessageFrames.body(1, "alice", data)));
+        get(broker.publishRoom(room, 1, "alice", data));
     }
 
     @Test
@@ -158,8 +157,8 @@ class HubTest {
         session("c1", "dana", phone);
         session("c2", "dana", laptop);
         session("c3", "erin", other);
-        String frame = MessageFrames.direct(MessageFrames.body(1, "erin", "\"hi\""));
-        get(broker.publishUser("dana", 1, frame));
+        String frame = "{\"type\":\"direct\",\"ts\":1,\"from\":\"erin\",\"data\":\"hi\"}";
+        get(broker.publishUser("dana", 1, "erin", "\"hi\""));
         assertThat(phone.texts()).containsExactly(frame);
         assertThat(laptop.texts()).containsExactly(frame);
         assertThat(other.frames).isEmpty();
@@ -235,8 +234,8 @@ class HubTest {
         }
 
         @Override
-        public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String body) {
-            return delegate.publishRoom(room, publishedAtMillis, body);
+        public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data) {
+            return delegate.publishRoom(room, publishedAtMillis, from, data);
         }
 
         @Override
@@ -245,12 +244,12 @@ class HubTest {
         }
 
         @Override
-        public CompletionStage<Void> publishUser(String user, long publishedAtMillis, String frame) {
-            return delegate.publishUser(user, publishedAtMillis, frame);
+        public CompletionStage<Void> publishUser(String user, long publishedAtMillis, String from, String data) {
+            return delegate.publishUser(user, publishedAtMillis, from, data);
         }
 
         @Override
-        public CompletionStage<dev.roomcast.broker.HistoryPage> history(String room, String since, String epoch, int limit) {
+        public CompletionStage<dev.roomcast.broker.HistoryPage> history(String room, dev.roomcast.protocol.StreamOffset since, String epoch, int limit) {
             return delegate.history(room, since, epoch, limit);
         }
 

@@ -1,6 +1,7 @@
 package dev.roomcast.hub;
 
 import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.StreamOffset;
 
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,7 @@ class SessionRecoveryTest {
     private final Session session = new Session("c1", "alice", new FrameSink() {
         @Override
         public boolean write(OutboundFrame frame) {
-            written.add(frame.offset());
+            written.add(frame.offset().toString());
             return true;
         }
 
@@ -34,7 +35,7 @@ class SessionRecoveryTest {
     }, RoomPermissions.ALL, RateLimiter.unlimited(), 100);
 
     private static OutboundFrame message(String offset) {
-        return OutboundFrame.message("{\"type\":\"message\",\"offset\":\"" + offset + "\"}", "doc", offset, 0);
+        return OutboundFrame.message("{\"type\":\"message\",\"offset\":\"" + offset + "\"}", "doc", StreamOffset.parse(offset), 0);
     }
 
     @Test
@@ -44,7 +45,7 @@ class SessionRecoveryTest {
         session.replay(message("1-3"));
         session.replay(message("1-4"));
         session.replay(message("1-5"));
-        session.release("doc", "1-5");
+        session.release("doc", StreamOffset.parse("1-5"));
         session.send(message("1-4")); // lagging pub/sub delivery of replayed frames
         session.send(message("1-5"));
         session.send(message("1-6"));

@@ -29,9 +29,9 @@ class HotPathAllocationTest {
         metrics.rooms().bind(r -> 1, () -> Set.of("a", "b", "c"));
         long now = System.currentTimeMillis();
         OutboundFrame[] frames = {
-                OutboundFrame.message("{\"type\":\"message\",\"room\":\"a\"}", "a", "1", now),
-                OutboundFrame.message("{\"type\":\"message\",\"room\":\"b\"}", "b", "1", now),
-                OutboundFrame.message("{\"type\":\"message\",\"room\":\"c\"}", "c", "1", now), // under _other
+                OutboundFrame.message("{\"type\":\"message\",\"room\":\"a\"}", "a", dev.roomcast.protocol.StreamOffset.of(1), now),
+                OutboundFrame.message("{\"type\":\"message\",\"room\":\"b\"}", "b", dev.roomcast.protocol.StreamOffset.of(1), now),
+                OutboundFrame.message("{\"type\":\"message\",\"room\":\"c\"}", "c", dev.roomcast.protocol.StreamOffset.of(1), now), // under _other
                 OutboundFrame.direct("{\"type\":\"direct\"}", now)};
         String[] rooms = {"a", "b", "c", null};
         Runnable burst = () -> {

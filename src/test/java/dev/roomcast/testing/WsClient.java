@@ -256,6 +256,7 @@ public final class WsClient implements AutoCloseable {
     public static final class UpgradeRefused extends RuntimeException {
         private final int status;
         private final String retryAfter;
+        private final String reason;
 
         UpgradeRefused(Throwable cause) {
             super(cause);
@@ -263,6 +264,13 @@ public final class WsClient implements AutoCloseable {
             this.status = c instanceof WebSocketHandshakeException h ? h.getResponse().statusCode() : -1;
             this.retryAfter = c instanceof WebSocketHandshakeException h
                     ? h.getResponse().headers().firstValue("Retry-After").orElse(null) : null;
+            this.reason = c instanceof WebSocketHandshakeException h
+                    ? h.getResponse().headers().firstValue("X-Roomcast-Reason").orElse(null) : null;
+        }
+
+        /** The refusal's X-Roomcast-Reason header (a connect hook's refusal), null without one. */
+        public String reason() {
+            return reason;
         }
 
         public int status() {

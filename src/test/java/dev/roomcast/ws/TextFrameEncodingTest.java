@@ -19,7 +19,7 @@ class TextFrameEncodingTest {
     void aClientDecoderReadsTheSameTextBackWhateverTheLength(int length) {
         String text = "é".repeat(length / 2) + "x".repeat(length % 2); // multi-byte UTF-8: lengths are in bytes
         for (OutboundFrame frame : new OutboundFrame[] {
-                OutboundFrame.message(text, "room", "1-0", 0), OutboundFrame.reply(text) }) {
+                OutboundFrame.message(text, "room", dev.roomcast.protocol.StreamOffset.parse("1-0"), 0), OutboundFrame.reply(text) }) {
             ByteBuf shared = TextFrameEncoding.of(frame);
 
             // Twice from the same shared buffer, as two recipients would.

@@ -1,0 +1,154 @@
+package dev.roomcast.broker;
+
+import dev.roomcast.protocol.Publication;
+import dev.roomcast.protocol.StreamOffset;
+import io.vertx.redis.client.Response;
+
+/**
+ * What the Redis broker writes to pub/sub channels and streams: its own compact format, not client JSON.
+ * <ul>
+ * <li>room channel: {@code p1 <offset> <epoch> <ts> <from> <data>} (written by {@link RedisScripts#PUBLISH});
+ * presence events, which are client frames, start with {@code {}</li>
+ * <li>user channel: {@code d1 <ts> <from> <data>}</li>
+ * <li>stream entry: fields {@code t} (ts), {@code f} (from), {@code d} (data)</li>
+ * </ul>
+ * {@code from} is empty when there is none (user names are never empty and have no spaces); {@code data} is
+ * the rest of the payload, raw JSON. Versions before this format stored a stream entry as one field {@code b}
+ * holding the client frame's tail ({@code "ts":..,"from":..,"data":..}}) and published complete client frames;
+ * both are still read, so history written before an upgrade is recovered after it (see docs/operations.md).
+ */
+final class RedisEnvelope {
+
+    static final String ROOM_TAG = "p1 ";
+    static final String DIRECT_TAG = "d1 ";
+    private static final String LEGACY_MESSAGE_PREFIX = "{\"type\":\"message\",\"room\":\"";
+
+    private RedisEnvelope() {
+    }
+
+    /** Whether a room channel's payload is a publication (and not a presence event). */
+    static boolean isPublication(String payload) {
+        return payload.startsWith(ROOM_TAG) || payload.startsWith(LEGACY_MESSAGE_PREFIX);
+    }
+
+    /** The publication a room channel carried, or null when the payload is malformed. */
+    static Publication roomPublication(String room, String payload) {
+        if (!payload.startsWith(ROOM_TAG)) {
+            return legacyFrame(room, payload);
+        }
+        int a = ROOM_TAG.length();
+        int b = payload.indexOf(' ', a);
+        int c = b < 0 ? -1 : payload.indexOf(' ', b + 1);
+        if (c < 0) {
+            return null;
+        }
+        StreamOffset offset = StreamOffset.parse(payload.substring(a, b));
+        String epoch = payload.substring(b + 1, c);
+        return offset == null ? null : body(payload, c + 1, room, offset, epoch);
+    }
+
+    static String directPayload(long ts, String from, String data) {
+        StringBuilder sb = new StringBuilder(data.length() + 32);
+        sb.append(DIRECT_TAG).append(ts).append(' ');
+        if (from != null) {
+            sb.append(from);
+        }
+        return sb.append(' ').append(data).toString();
+    }
+
+    /** The direct message a user channel carried, or null when the payload is malformed. */
+    static Publication directPublication(String payload) {
+        if (!payload.startsWith(DIRECT_TAG)) {
+            // {"type":"direct","ts":..: a node of an earlier version
+            int ts = payload.indexOf("\"ts\":");
+            return ts < 0 ? null : legacyBody(payload, ts, null, null, null);
+        }
+        return body(payload, DIRECT_TAG.length(), null, null, null);
+    }
+
+    /** {@code <ts> <from> <data>} from {@code start}. */
+    private static Publication body(String payload, int start, String room, StreamOffset offset, String epoch) {
+        int d = payload.indexOf(' ', start);
+        int e = d < 0 ? -1 : payload.indexOf(' ', d + 1);
+        if (e < 0) {
+            return null;
+        }
+        long ts;
+        try {
+            ts = Long.parseLong(payload, start, d, 10);
+        } catch (NumberFormatException x) {
+            return null;
+        }
+        String from = e == d + 1 ? null : payload.substring(d + 1, e);
+        return new Publication(room, offset, epoch, ts, from, payload.substring(e + 1));
+    }
+
+    /** A stream entry's fields (either format) as the publication at {@code id}. */
+    static Publication streamEntry(String room, String id, String epoch, Response fields) {
+        StreamOffset offset = StreamOffset.parse(id);
+        if (offset == null || fields == null || fields.size() < 2) {
+            return null;
+        }
+        long ts = 0;
+        String from = null;
+        String data = null;
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+            String field = fields.get(i).toString();
+            String value = fields.get(i + 1).toString();
+            switch (field) {
+                case "t" -> ts = Long.parseLong(value);
+                case "f" -> from = value.isEmpty() ? null : value;
+                case "d" -> data = value;
+                case "b" -> {
+                    return legacyBody(value, 0, room, offset, epoch);
+                }
+                default -> {
+                }
+            }
+        }
+        return data == null ? null : new Publication(room, offset, epoch, ts, from, data);
+    }
+
+    /** A complete client message frame as nodes of an earlier version published it. */
+    private static Publication legacyFrame(String room, String text) {
+        if (!text.startsWith(LEGACY_MESSAGE_PREFIX)) {
+            return null;
+        }
+        int offsetStart = text.indexOf("\"offset\":\"");
+        int epochStart = text.indexOf("\"epoch\":\"");
+        int ts = text.indexOf("\"ts\":");
+        if (offsetStart < 0 || epochStart < 0 || ts < 0) {
+            return null;
+        }
+        offsetStart += 10;
+        epochStart += 9;
+        StreamOffset offset = StreamOffset.parse(text.substring(offsetStart, text.indexOf('"', offsetStart)));
+        String epoch = text.substring(epochStart, text.indexOf('"', epochStart));
+        return offset == null ? null : legacyBody(text, ts, room, offset, epoch);
+    }
+
+    /** {@code "ts":N[,"from":"F"],"data":D}} from {@code ts}. */
+    private static Publication legacyBody(String s, int ts, String room, StreamOffset offset, String epoch) {
+        if (!s.startsWith("\"ts\":", ts) || !s.endsWith("}")) {
+            return null;
+        }
+        int j = ts + 5;
+        long time = 0;
+        while (j < s.length() && Character.isDigit(s.charAt(j))) {
+            time = time * 10 + (s.charAt(j++) - '0');
+        }
+        String from = null;
+        if (s.startsWith(",\"from\":\"", j)) {
+            int end = s.indexOf('"', j + 9);
+            if (end < 0) {
+                return null;
+            }
+            from = s.substring(j + 9, end);
+            j = end + 1;
+        }
+        if (!s.startsWith(",\"data\":", j)) {
+            return null;
+        }
+        return new Publication(room, offset, epoch, time, from, s.substring(j + 8, s.length() - 1));
+    }
+}
