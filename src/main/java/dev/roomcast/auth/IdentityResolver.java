@@ -117,6 +117,21 @@ public class IdentityResolver {
         return new Identity(user, RoomPermissions.ALL);
     }
 
+    /** The tolerance on {@code exp}: a live connection is closed this long after its token's {@code exp}. */
+    public long clockSkewSeconds() {
+        return clockSkewSeconds;
+    }
+
+    /**
+     * Verifies a token sent on a live connection ({@code refresh}), exactly as at the upgrade. Blocking when
+     * verification needs to fetch keys (JWKS): call it off the event loop.
+     *
+     * @throws AuthenticationException when the token is refused
+     */
+    public Identity verify(String token) {
+        return fromToken(token);
+    }
+
     Identity fromToken(String token) {
         JsonWebToken jwt;
         try {
@@ -135,7 +150,8 @@ public class IdentityResolver {
             throw new AuthenticationException("the token's sub is not a valid user name");
         }
         try {
-            return new Identity(sub, permissions(hasClaim(jwt, ROOMS_CLAIM), jwt.getClaim(ROOMS_CLAIM)));
+            return new Identity(sub, permissions(hasClaim(jwt, ROOMS_CLAIM), jwt.getClaim(ROOMS_CLAIM)),
+                    jwt.getExpirationTime());
         } catch (AuthenticationException e) {
             // A token that passed verification but carries permissions we cannot read: the identity
             // provider is misconfigured (or the claim was forged before signing). Fail closed, say why.

@@ -38,6 +38,10 @@ public interface RoomcastConfig {
         /** {@code jwt} (default outside dev and test) or {@code none} ({@code ?user=NAME} is trusted). */
         @WithDefault("jwt")
         AuthMode mode();
+
+        /** How long before a connection's token expires the server pushes {@code refresh} to it. */
+        @WithDefault("30s")
+        Duration refreshAhead();
     }
 
     interface Api {

@@ -23,7 +23,10 @@ public final class Session {
     private final String id;
     private final String user;
     private final FrameSink sink;
-    private final RoomPermissions permissions;
+    /** Replaced by a {@code refresh} with a new token. */
+    private volatile RoomPermissions permissions;
+    /** The pending token-expiry timer of this connection (-1: none); owned by the transport. */
+    private volatile long expiryTimer = -1;
     private final JoinedRooms rooms = new JoinedRooms();
     private final RateLimiter limiter;
     /**
@@ -61,6 +64,19 @@ public final class Session {
 
     public RoomPermissions permissions() {
         return permissions;
+    }
+
+    /** The permissions of a refreshed token; rooms it no longer allows are the caller's to leave. */
+    public void permissions(RoomPermissions permissions) {
+        this.permissions = permissions;
+    }
+
+    public long expiryTimer() {
+        return expiryTimer;
+    }
+
+    public void expiryTimer(long timer) {
+        this.expiryTimer = timer;
     }
 
     public RateLimiter limiter() {

@@ -12,5 +12,6 @@ public record ClientFrame(
         String data,
         String since,
         String epoch,
-        Boolean presence) {
+        Boolean presence,
+        String token) {
 }

@@ -16,6 +16,8 @@ public final class CloseCodes {
     public static final int SLOW_CONSUMER = 4008;
     /** {@code roomcast.users.single-session}: the user is already connected elsewhere. */
     public static final int USER_EXISTS = 4009;
+    /** The connection's token expired (plus the clock skew) without a {@code refresh}: get a new token, reconnect. */
+    public static final int TOKEN_EXPIRED = 4010;
 
     private CloseCodes() {
     }

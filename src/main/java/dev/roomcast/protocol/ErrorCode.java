@@ -10,6 +10,7 @@ public enum ErrorCode {
     too_large,
     too_many_rooms,
     forbidden,
+    invalid_token,
     rate_limited,
     unavailable,
     internal

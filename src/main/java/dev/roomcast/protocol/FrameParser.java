@@ -29,7 +29,7 @@ public final class FrameParser {
     }
 
     public static ClientFrame parse(String text) {
-        String type = null, id = null, room = null, to = null, data = null, since = null, epoch = null;
+        String type = null, id = null, room = null, to = null, data = null, since = null, epoch = null, token = null;
         Boolean presence = null;
         try (JsonParser p = JSON.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -46,6 +46,7 @@ public final class FrameParser {
                     case "to" -> to = string(p, value, "to", id);
                     case "since" -> since = scalarText(p, value, "since", id);
                     case "epoch" -> epoch = string(p, value, "epoch", id);
+                    case "token" -> token = string(p, value, "token", id);
                     case "presence" -> presence = bool(value, id);
                     case "data" -> data = rawValue(p, text);
                     default -> p.skipChildren(); // unknown fields are ignored, as clients ignore ours
@@ -70,7 +71,7 @@ public final class FrameParser {
         if (type == null) {
             throw new ProtocolException(ErrorCode.bad_request, "missing field: type", id);
         }
-        return new ClientFrame(type, id, room, to, data, since, epoch, presence);
+        return new ClientFrame(type, id, room, to, data, since, epoch, presence, token);
     }
 
     /**

@@ -84,4 +84,24 @@ public final class ServerFrames {
     private static String write(Object reply) {
         return Json.write(reply);
     }
+
+    /** Ack of a {@code refresh}: the new token's {@code exp} (seconds since the Unix epoch). */
+    public static String refreshAck(String id, long expires) {
+        StringBuilder sb = new StringBuilder("{\"type\":\"ack\"");
+        if (id != null) {
+            sb.append(",\"id\":");
+            Json.appendQuoted(sb, id);
+        }
+        return sb.append(",\"expires\":").append(expires).append('}').toString();
+    }
+
+    /** Pushed ahead of the token's expiry: send a {@code refresh} with a new token before {@code expires}. */
+    public static String refreshDue(long expires) {
+        return "{\"type\":\"refresh\",\"expires\":" + expires + "}";
+    }
+
+    /** The connection was taken out of {@code room} by the server (not by its own {@code leave}). */
+    public static String removed(String room, String reason) {
+        return "{\"type\":\"removed\",\"room\":" + Json.quote(room) + ",\"reason\":" + Json.quote(reason) + "}";
+    }
 }

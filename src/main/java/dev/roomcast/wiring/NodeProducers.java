@@ -29,6 +29,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import dev.roomcast.ws.ConnectionObserver;
+import dev.roomcast.ws.ConnectionTokens;
 import dev.roomcast.ws.FrameDispatcher;
 import dev.roomcast.ws.SinkObserver;
 import dev.roomcast.node.ProtocolObserver;
@@ -186,8 +187,8 @@ public class NodeProducers {
 
     @Produces
     @Singleton
-    FrameDispatcher dispatcher(Node node, RoomcastConfig config, ProtocolObserver observer) {
+    FrameDispatcher dispatcher(Node node, RoomcastConfig config, ProtocolObserver observer, ConnectionTokens tokens) {
         var limits = new FrameDispatcher.Limits(config.limits().maxMessageSize(), config.limits().burst());
-        return new FrameDispatcher(node, limits, observer);
+        return new FrameDispatcher(node, limits, observer, tokens);
     }
 }

@@ -30,8 +30,10 @@ public final class FrameDispatcher {
     private final Node node;
     private final Limits limits;
     private final ProtocolObserver observer;
+    private final ConnectionTokens tokens;
 
-    public FrameDispatcher(Node node, Limits limits, ProtocolObserver observer) {
+    public FrameDispatcher(Node node, Limits limits, ProtocolObserver observer, ConnectionTokens tokens) {
+        this.tokens = tokens;
         this.node = node;
         this.limits = limits;
         this.observer = observer;
@@ -84,6 +86,7 @@ public final class FrameDispatcher {
             case "send" -> send(session, f);
             case "presence" -> presence(session, f);
             case "ping" -> reply(session, ServerFrames.pong(f.id()));
+            case "refresh" -> tokens.refresh(session, f);
             default -> refuse(session, f.id(), ErrorCode.unknown_type, "unknown frame type: " + abbreviate(f.type()));
         };
     }

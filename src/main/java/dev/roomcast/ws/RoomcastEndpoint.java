@@ -49,10 +49,12 @@ public class RoomcastEndpoint {
     private final ConnectionObserver connectionObserver;
     private final UserSessions userSessions;
     private final ProtocolObserver protocolObserver;
+    private final ConnectionTokens tokens;
 
     public RoomcastEndpoint(Hub hub, FrameDispatcher dispatcher, RoomcastConfig config, NodeId nodeId,
             SinkObserver sinkObserver, ConnectionObserver connectionObserver, UserSessions userSessions,
-            ProtocolObserver protocolObserver) {
+            ProtocolObserver protocolObserver, ConnectionTokens tokens) {
+        this.tokens = tokens;
         this.userSessions = userSessions;
         this.protocolObserver = protocolObserver;
         this.hub = hub;
@@ -76,6 +78,7 @@ public class RoomcastEndpoint {
         Session session = new Session(connection.id(), identity.user(), sink, identity.permissions(),
                 new RateLimiter(limits.rate(), limits.burst()), limits.outboundMaxFrames());
         connection.userData().put(SESSION, session);
+        tokens.schedule(session, identity.expiresAt());
         transport.limitControlFrames(new ControlFrames(session, sink, limits.burst(), protocolObserver::rateLimited));
         connectionObserver.opened();
         return Uni.createFrom().completionStage(userSessions.claim(session.user(), session.id()))
@@ -120,6 +123,7 @@ public class RoomcastEndpoint {
     public void onClose(WebSocketConnection connection) {
         Session session = connection.userData().get(SESSION);
         if (session != null) {
+            tokens.cancel(session);
             hub.unregister(session);
             if (Boolean.TRUE.equals(connection.userData().get(CLAIMED))) {
                 userSessions.release(session.user(), session.id());

@@ -1,0 +1,48 @@
+package dev.roomcast.auth;
+
+import dev.roomcast.testing.Tokens;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.jwt.build.JwtClaimsBuilder;
+
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.util.HashMap;
+import java.util.Map;
+
+/** {@link TokenRefreshContract} with RS256 tokens (the test key pair). */
+@QuarkusTest
+@TestProfile(TokenRefreshRs256Test.Profile.class)
+class TokenRefreshRs256Test extends TokenRefreshContract {
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> config = new HashMap<>(new SecuredProfile().getConfigOverrides());
+            config.put("roomcast.limits.max-connections", "100");
+            config.put("roomcast.limits.allowed-origins", "*");
+            config.put("mp.jwt.verify.clock.skew", Integer.toString(SKEW_SECONDS));
+            config.put("roomcast.auth.refresh-ahead", REFRESH_AHEAD_SECONDS + "s");
+            return config;
+        }
+    }
+
+    @Override
+    String sign(JwtClaimsBuilder claims) {
+        return claims.sign(Tokens.PRIVATE_KEY);
+    }
+
+    @Override
+    String forge(JwtClaimsBuilder claims) {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+            g.initialize(2048);
+            PrivateKey other = g.generateKeyPair().getPrivate();
+            return claims.sign(other);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
