@@ -85,23 +85,34 @@ public final class ServerFrames {
         return Json.write(reply);
     }
 
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "id", "expires"})
+    record RefreshAck(String type, String id, long expires) {
+    }
+
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "expires"})
+    record RefreshDue(String type, long expires) {
+    }
+
+    @RegisterForReflection
+    @JsonPropertyOrder({"type", "room", "reason"})
+    record Removed(String type, String room, String reason) {
+    }
+
     /** Ack of a {@code refresh}: the new token's {@code exp} (seconds since the Unix epoch). */
     public static String refreshAck(String id, long expires) {
-        StringBuilder sb = new StringBuilder("{\"type\":\"ack\"");
-        if (id != null) {
-            sb.append(",\"id\":");
-            Json.appendQuoted(sb, id);
-        }
-        return sb.append(",\"expires\":").append(expires).append('}').toString();
+        return write(new RefreshAck("ack", id, expires));
     }
 
     /** Pushed ahead of the token's expiry: send a {@code refresh} with a new token before {@code expires}. */
     public static String refreshDue(long expires) {
-        return "{\"type\":\"refresh\",\"expires\":" + expires + "}";
+        return write(new RefreshDue("refresh", expires));
     }
 
     /** The connection was taken out of {@code room} by the server (not by its own {@code leave}). */
     public static String removed(String room, String reason) {
-        return "{\"type\":\"removed\",\"room\":" + Json.quote(room) + ",\"reason\":" + Json.quote(reason) + "}";
+        return write(new Removed("removed", room, reason));
     }
 }
