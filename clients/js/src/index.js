@@ -98,7 +98,8 @@ export { Emitter };
  * @typedef {object} RoomcastOptions
  * @property {string} [user] auth mode `none`: the user name, sent as `?user=`
  * @property {string | (() => string | Promise<string>)} [token] auth mode `jwt`: the token, or a function
- *   called before every connection attempt (so a reconnect carries a fresh token)
+ *   called before every connection attempt (so a reconnect carries a fresh token) and whenever the server
+ *   pushes `refresh` ahead of the token's expiry (the client then sends the new token on the open connection)
  * @property {'header' | 'protocol' | 'query'} [tokenIn] how the token travels: `header` (Authorization;
  *   Node with `ws`, the default there), `protocol` (the `bearer-token-carrier` subprotocol; the default
  *   elsewhere, browsers included), `query` (`?access_token=`, may end up in access logs)
@@ -128,6 +129,9 @@ const FATAL_STATUS = new Map([
   [403, 'forbidden'],
   [404, 'not_found'],
 ]);
+
+/** The server's close code for a connection whose token expired: get a new token and reconnect at once. */
+const TOKEN_EXPIRED = 4010;
 
 /** A connection that lasted this long resets the backoff. */
 const STABLE_MS = 5000;
@@ -179,7 +183,10 @@ export function compareOffsets(a, b) {
  * @typedef {object} RoomcastEvents
  * @property {[State, StateInfo]} state
  * @property {[DirectMessage]} direct
- * @property {[RoomcastError]} error an error the server sent that answers no request of this client
+ * @property {[RoomcastError]} error an error the server sent that answers no request of this client, a failing
+ *   token provider (`token_failed`), or a refused automatic refresh (`invalid_token`: the connection stays
+ *   open with its old token until that expires)
+ * @property {[number]} refreshed the server accepted a new token on the open connection; its `exp` (seconds)
  */
 
 /**
@@ -316,6 +323,35 @@ export class Roomcast extends Emitter {
     const start = Date.now();
     await this._request({ type: 'ping' });
     return Date.now() - start;
+  }
+
+  /**
+   * Replaces the open connection's token (auth mode `jwt`) without reconnecting: sends `token`, or, without
+   * it, what the `token` function returns. The client does this by itself when the server pushes `refresh`.
+   * Rooms the new token no longer allows are left (each raises its room's `removed` event).
+   *
+   * @param {string} [token]
+   * @returns {Promise<number>} the new token's `exp` (seconds since the Unix epoch)
+   *   Rejects with `invalid_token` (another user, a bad signature, expired: the connection keeps its old token),
+   *   `bad_request` (auth mode `none`), `token_failed` (the token function failed or there is none),
+   *   `disconnected` (not connected: the next connection carries a fresh token anyway), `timeout`.
+   */
+  async refresh(token) {
+    if (this._state !== 'connected') throw new RoomcastError('disconnected', 'not connected: nothing to refresh');
+    const gen = this._gen;
+    if (token === undefined) {
+      const t = this._opts.token;
+      if (typeof t !== 'function') throw new RoomcastError('token_failed', 'no token function to get a new token from');
+      try {
+        token = await t();
+      } catch (e) {
+        throw new RoomcastError('token_failed', `the token provider failed: ${/** @type {Error} */ (e).message}`, { cause: e });
+      }
+      if (gen !== this._gen) throw new RoomcastError('disconnected', 'the connection was lost while getting the token');
+    }
+    const f = await this._request({ type: 'refresh', token });
+    this._emit('refreshed', f.expires);
+    return f.expires;
   }
 
   // --- connection ----------------------------------------------------------------------------------------
@@ -470,7 +506,10 @@ export class Roomcast extends Emitter {
     const cap = Math.min(maxDelay, minDelay * 2 ** Math.min(this._failures, 30));
     let delay = Math.random() * cap;
     if (info.retryAfter !== undefined) delay += info.retryAfter * 1000;
-    this._failures++;
+    // An expired token is not the server failing: reconnect at once (the token function gives a new one). A
+    // provider that keeps handing out expired tokens ends in a refused upgrade (401), which is fatal.
+    if (wasConnected && info.code === TOKEN_EXPIRED) delay = 0;
+    else this._failures++;
     this._setState('disconnected', { ...info, reconnectIn: Math.round(delay) });
     if (cause) this._emit('error', new RoomcastError('token_failed', `the token provider failed: ${cause.message}`, { cause }));
     this._retryTimer = setTimeout(() => {
@@ -576,6 +615,8 @@ export class Roomcast extends Emitter {
       case 'message': this._rooms.get(f.room)?._onMessage(f); break;
       case 'joined': case 'left': this._rooms.get(f.room)?._onPresence(f); break;
       case 'direct': this._emit('direct', { from: f.from, data: f.data, ts: f.ts }); break;
+      case 'refresh': this._onRefreshDue(); break;
+      case 'removed': this._rooms.get(f.room)?._onRemoved(f); break;
       case 'ack': case 'presence': case 'pong': this._onReply(f); break;
       case 'error': this._onError(f); break;
       default: break;   // frames of a newer protocol version
@@ -603,6 +644,14 @@ export class Roomcast extends Emitter {
     this._setState('connected', { user: f.user, node: f.node, connection: f.connection });
     if (gen !== this._gen) return;   // a listener disconnected us
     for (const w of this._connectWaiters.splice(0)) w.resolve();
+  }
+
+  /** @internal The server pushed `refresh`: its token expires soon. Without a token function nothing can be done. */
+  _onRefreshDue() {
+    if (typeof this._opts.token !== 'function') return;
+    this.refresh().catch((/** @type {RoomcastError} */ e) => {
+      if (e.code !== 'disconnected') this._emit('error', e);
+    });
   }
 
   /** @internal @param {number} gen */
@@ -723,6 +772,14 @@ export class Roomcast extends Emitter {
  * @property {[Gap]} gap
  * @property {[Subscribed]} subscribed
  * @property {[RoomcastError]} error a rejoin after a reconnect was refused: the room is no longer joined
+ * @property {[Removed]} removed the server took this client out of the room (e.g. a refreshed token no longer
+ *   allows it): no more messages, no rejoin after a reconnect
+ */
+
+/**
+ * @typedef {object} Removed
+ * @property {string} room
+ * @property {string} reason the server's words
  */
 
 /**
@@ -950,6 +1007,17 @@ export class Room extends Emitter {
     this.epoch = f.epoch;
     this.offset = f.offset;
     this._emit('message', { room: f.room, from: f.from, data: f.data, offset: f.offset, epoch: f.epoch, ts: f.ts });
+  }
+
+  /** @internal @param {any} f */
+  _onRemoved(f) {
+    if (!this._wanted) return;
+    this._wanted = false;
+    this._subscribed = false;
+    clearTimeout(this._rejoinTimer);
+    this.epoch = this.offset = null;
+    this._failJoin(new RoomcastError('removed', String(f.reason ?? 'removed by the server')));
+    this._emit('removed', { room: this.name, reason: String(f.reason ?? '') });
   }
 
   /** @internal @param {any} f */
