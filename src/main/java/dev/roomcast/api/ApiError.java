@@ -7,6 +7,7 @@ import dev.roomcast.protocol.Json;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** An HTTP API error with a JSON body: {@code {"error":"invalid_room","message":"..."}}. */
 public final class ApiError extends WebApplicationException {
@@ -20,7 +21,8 @@ public final class ApiError extends WebApplicationException {
 
     @RegisterForReflection
     @JsonPropertyOrder({"error", "message"})
-    record Body(String error, String message) {
+    @Schema(name = "Error", description = "An API error: a code of the protocol's error table and a readable message")
+    record Body(@Schema(examples = "invalid_room") String error, String message) {
     }
 
     public static String body(String code, String message) {

@@ -14,6 +14,16 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.util.List;
 
@@ -23,7 +33,18 @@ import java.util.List;
  */
 @Path("/api")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "messages", description = "Push messages into rooms and to users, read presence")
+@SecurityScheme(securitySchemeName = MessagesResource.API_KEY, type = SecuritySchemeType.HTTP, scheme = "bearer",
+        description = "`Authorization: Bearer <key>` with one of roomcast.api.keys; with none configured the API is "
+                + "open when roomcast.auth.mode=none and closed (401) otherwise")
+@SecurityRequirement(name = MessagesResource.API_KEY)
+@APIResponse(responseCode = "401", description = "no or an invalid API key",
+        content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+@APIResponse(responseCode = "503", description = "the message broker (Redis) is unavailable: nothing was done, retry later",
+        content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
 public class MessagesResource {
+
+    static final String API_KEY = "apiKey";
 
     /** The answer to a room publish: where the message is in the room's history. */
     @JsonPropertyOrder({"room", "offset", "epoch"})
@@ -49,7 +70,18 @@ public class MessagesResource {
 
     @POST
     @Path("/rooms/{room}/messages")
-    public Uni<Published> publishToRoom(@PathParam("room") String room, @QueryParam("from") String from, String body) {
+    @Operation(summary = "Publish a message to a room",
+            description = "Stored in the room's history and delivered to every member on every node as a `message` "
+                    + "frame whose `data` is the body, byte for byte")
+    @APIResponse(responseCode = "200", description = "published: where the message is in the room's history")
+    @APIResponse(responseCode = "400", description = "`invalid_room`, `invalid_user` (from) or `bad_request` (not one JSON value)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "413", description = "`too_large`: the body exceeds roomcast.limits.max-message-size", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    public Uni<Published> publishToRoom(
+            @Parameter(description = "a valid room name, URL-encoded") @PathParam("room") String room,
+            @Parameter(description = "the publishing user; without it the frames carry no `from`") @QueryParam("from") String from,
+            @RequestBody(required = true, description = "any JSON value",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(description = "any JSON value")))
+            String body) {
         requireRoom(room);
         requireFrom(from);
         String data = JsonBody.require(body, maxMessageSize);
@@ -60,7 +92,17 @@ public class MessagesResource {
 
     @POST
     @Path("/users/{user}/messages")
-    public Uni<Sent> sendToUser(@PathParam("user") String user, @QueryParam("from") String from, String body) {
+    @Operation(summary = "Send a direct message to a user",
+            description = "Delivered as a `direct` frame to every connection of the user on every node; not stored")
+    @APIResponse(responseCode = "200", description = "published (an offline user never gets it)")
+    @APIResponse(responseCode = "400", description = "`invalid_user` (user or from) or `bad_request` (not one JSON value)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "413", description = "`too_large`: the body exceeds roomcast.limits.max-message-size", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    public Uni<Sent> sendToUser(
+            @Parameter(description = "a valid user name") @PathParam("user") String user,
+            @Parameter(description = "the sending user; without it the frame carries no `from`") @QueryParam("from") String from,
+            @RequestBody(required = true, description = "any JSON value",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(description = "any JSON value")))
+            String body) {
         if (!Names.isValidUser(user)) {
             throw new ApiError(400, ErrorCode.invalid_user, Names.USER_RULE);
         }
@@ -73,7 +115,11 @@ public class MessagesResource {
 
     @GET
     @Path("/rooms/{room}/presence")
-    public Uni<RoomPresence> presence(@PathParam("room") String room) {
+    @Operation(summary = "List who is in a room", description = "Cluster-wide, sorted by user")
+    @APIResponse(responseCode = "200", description = "the room's members with their connection counts")
+    @APIResponse(responseCode = "400", description = "`invalid_room`", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    public Uni<RoomPresence> presence(
+            @Parameter(description = "a valid room name, URL-encoded") @PathParam("room") String room) {
         requireRoom(room);
         return Uni.createFrom().completionStage(node.presence(room))
                 .onItem().transform(members -> new RoomPresence(room, members.size(), members))
