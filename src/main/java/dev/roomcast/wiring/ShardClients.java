@@ -31,7 +31,7 @@ final class ShardClients implements Function<String, Redis> {
 
     @Override
     public Redis apply(String address) {
-        return clients.computeIfAbsent(address, a -> {
+        return clients.computeIfAbsent(withHost(address), a -> {
             String userInfo = template.getRawUserInfo() == null ? "" : template.getRawUserInfo() + "@";
             RedisOptions options = new RedisOptions()
                     .setConnectionString(template.getScheme() + "://" + userInfo + a)
@@ -42,5 +42,13 @@ final class ShardClients implements Function<String, Redis> {
             }
             return Redis.createClient(vertx, options);
         });
+    }
+
+    /**
+     * CLUSTER SLOTS gives an empty host (or "?") for a node that does not know its own address, as a lone master
+     * that never met another node; Redis tells clients to use the host they reached it by: the seed's.
+     */
+    private String withHost(String address) {
+        return address.startsWith(":") || address.startsWith("?:") ? template.getHost() + address.substring(address.indexOf(':')) : address;
     }
 }
