@@ -89,7 +89,7 @@ final class HookClient {
      * Records how a call ended, and tells the breaker: a decision (allowed, refused, replaced) is a success;
      * a timeout, an error status or garbage is a failure.
      */
-    void record(long startNanos, Outcome outcome) {
+    private void record(long startNanos, Outcome outcome) {
         timers.get(outcome).record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         switch (outcome) {
             case allowed, refused, replaced -> breaker.succeeded();
@@ -99,9 +99,28 @@ final class HookClient {
         }
     }
 
+    /** A decision read from an answer, and the outcome it is recorded as. */
+    record Decided<T>(T value, Outcome outcome) {
+    }
+
+    /**
+     * Reads a decision from an answer and records it: its outcome when it is one, or the {@link HookFailure}
+     * (garbage) it threw, which is rethrown.
+     */
+    <T> T decide(long startNanos, java.util.function.Supplier<Decided<T>> decision) {
+        try {
+            Decided<T> decided = decision.get();
+            record(startNanos, decided.outcome());
+            return decided.value();
+        } catch (HookFailure f) {
+            record(startNanos, f.outcome);
+            throw f;
+        }
+    }
+
     /**
      * POSTs {@code body}; the stage gives the answered JSON (any 2xx JSON value) or fails with a {@link HookFailure}
-     * (already recorded). The caller records the decision with {@link #record}.
+     * (already recorded). The caller records the decision with {@link #decide}.
      */
     CompletionStage<JsonNode> call(Object body, long startNanos) {
         if (!breaker.tryAcquire()) {

@@ -3,6 +3,7 @@ package dev.roomcast.hooks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.roomcast.hooks.HookClient.Decided;
 import dev.roomcast.hooks.HookClient.HookFailure;
 import dev.roomcast.hooks.HookClient.Outcome;
 import dev.roomcast.node.ConnectGuard;
@@ -10,6 +11,7 @@ import dev.roomcast.node.ConnectVerdict;
 import dev.roomcast.node.HookVerdict;
 import dev.roomcast.node.JoinGuard;
 import dev.roomcast.node.PublishFilter;
+import dev.roomcast.protocol.RoomPatterns;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -89,10 +91,9 @@ public final class HttpHooks {
         }
 
         private ConnectVerdict decide(JsonNode answer, long start) {
-            try {
+            return client.decide(start, () -> {
                 if (!Decisions.allow(answer)) {
-                    client.record(start, Outcome.refused);
-                    return ConnectVerdict.refuse(Decisions.reason(answer));
+                    return new Decided<>(ConnectVerdict.refuse(Decisions.reason(answer)), Outcome.refused);
                 }
                 List<String> rooms = new ArrayList<>();
                 JsonNode listed = answer.get("rooms");
@@ -108,12 +109,8 @@ public final class HttpHooks {
                     }
                 }
                 String data = Decisions.data(json, answer);
-                client.record(start, Outcome.allowed);
-                return new ConnectVerdict(true, List.copyOf(rooms), data, null);
-            } catch (HookFailure f) {
-                client.record(start, f.outcome);
-                throw f;
-            }
+                return new Decided<>(new ConnectVerdict(true, List.copyOf(rooms), data, null), Outcome.allowed);
+            });
         }
     }
 
@@ -127,20 +124,9 @@ public final class HttpHooks {
         public CompletionStage<HookVerdict> check(String user, String room) {
             long start = System.nanoTime();
             ObjectNode body = json.createObjectNode().put("user", user).put("room", room);
-            return client.call(body, start).thenApply(answer -> {
-                try {
-                    if (!Decisions.allow(answer)) {
-                        client.record(start, Outcome.refused);
-                        return HookVerdict.refuse(Decisions.reason(answer));
-                    }
-                    String data = Decisions.data(json, answer);
-                    client.record(start, Outcome.allowed);
-                    return HookVerdict.allow(data);
-                } catch (HookFailure f) {
-                    client.record(start, f.outcome);
-                    throw f;
-                }
-            });
+            return client.call(body, start).thenApply(answer -> client.decide(start, () -> Decisions.allow(answer)
+                    ? new Decided<>(HookVerdict.allow(Decisions.data(json, answer)), Outcome.allowed)
+                    : new Decided<>(HookVerdict.refuse(Decisions.reason(answer)), Outcome.refused)));
         }
     }
 
@@ -159,20 +145,13 @@ public final class HttpHooks {
             } catch (Exception e) {
                 body.putNull("data"); // the dispatcher only passes parsed JSON; never expected
             }
-            return client.call(body, start).thenApply(answer -> {
-                try {
-                    if (!Decisions.allow(answer)) {
-                        client.record(start, Outcome.refused);
-                        return HookVerdict.refuse(Decisions.reason(answer));
-                    }
-                    String replacement = Decisions.data(json, answer);
-                    client.record(start, replacement == null ? Outcome.allowed : Outcome.replaced);
-                    return HookVerdict.allow(replacement);
-                } catch (HookFailure f) {
-                    client.record(start, f.outcome);
-                    throw f;
+            return client.call(body, start).thenApply(answer -> client.decide(start, () -> {
+                if (!Decisions.allow(answer)) {
+                    return new Decided<>(HookVerdict.refuse(Decisions.reason(answer)), Outcome.refused);
                 }
-            });
+                String replacement = Decisions.data(json, answer);
+                return new Decided<>(HookVerdict.allow(replacement), replacement == null ? Outcome.allowed : Outcome.replaced);
+            }));
         }
     }
 }
