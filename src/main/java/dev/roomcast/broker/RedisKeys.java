@@ -66,6 +66,29 @@ public final class RedisKeys {
         return prefix + ":nodes";
     }
 
+    /**
+     * The webhook outbox stream: {@code rc:{webhooks}:outbox}. Every webhook key carries the tag {@code {webhooks}},
+     * so on a Redis Cluster they share one slot and the online-user scripts stay atomic.
+     */
+    public String webhookOutbox() {
+        return prefix + ":{webhooks}:outbox";
+    }
+
+    /** Users with a connection anywhere in the cluster, with how many nodes they are on: {@code rc:{webhooks}:online}. */
+    public String onlineUsers() {
+        return prefix + ":{webhooks}:online";
+    }
+
+    /** Users who went offline, scored by when their {@code user.offline} is due: {@code rc:{webhooks}:offline}. */
+    public String offlineUsers() {
+        return prefix + ":{webhooks}:offline";
+    }
+
+    /** Users with a connection on one node: {@code rc:{webhooks}:node:<id>}. */
+    public String nodeUsers(String nodeId) {
+        return prefix + ":{webhooks}:node:" + nodeId;
+    }
+
     /** The room of a room channel, or null if {@code channel} is not one. */
     public String roomOf(String channel) {
         if (channel.startsWith(roomChannelStart) && channel.endsWith("}")) {

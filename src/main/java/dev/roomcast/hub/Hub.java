@@ -8,6 +8,7 @@ import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerListener;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.presence.JoinRecorder;
+import dev.roomcast.presence.OnlineUsers;
 import dev.roomcast.presence.Presence;
 import org.jboss.logging.Logger;
 
@@ -36,6 +37,8 @@ public final class Hub implements BrokerListener {
     private final ConcurrentHashMap<String, Group> rooms = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Group> users = new ConcurrentHashMap<>();
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    /** Told each user's first and last connection on this node (webhooks' user.online/offline); NONE when off. */
+    private volatile OnlineUsers online = OnlineUsers.NONE;
 
     public Hub(Broker broker, Presence presence, DeliveryObserver observer) {
         this.broker = broker;
@@ -52,11 +55,24 @@ public final class Hub implements BrokerListener {
         Group g = users.compute(session.user(), (user, group) -> {
             if (group == null) {
                 group = new Group(broker.subscribeUser(user));
+                online.arrived(user);
             }
             group.members.add(session);
             return group;
         });
         return g.subscribed.thenApply(x -> null);
+    }
+
+    /** Reports users' first and last connections on this node to {@code online} from now on. */
+    public void trackOnline(OnlineUsers online) {
+        this.online = online;
+    }
+
+    /** Reports every user with a connection here as arrived again (this node's online state was reaped). */
+    public void reportOnlineAgain() {
+        for (String user : users.keySet()) {
+            online.arrived(user);
+        }
     }
 
     /** Removes a closed connection from every room and user entry. */
@@ -71,6 +87,7 @@ public final class Hub implements BrokerListener {
             group.members.remove(session);
             if (group.members.isEmpty()) {
                 broker.unsubscribeUser(user).exceptionally(e -> logFailure("unsubscribe user " + user, e));
+                online.departed(user);
                 return null;
             }
             return group;

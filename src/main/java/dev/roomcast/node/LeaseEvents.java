@@ -23,9 +23,10 @@ public final class LeaseEvents implements LeaseListener {
         hub.announce(room, "left", user, remaining);
     }
 
-    /** Adds every local membership again, announcing users that other nodes saw leave. */
+    /** Adds every local membership (and online user) again, announcing users that other nodes saw leave. */
     @Override
     public void leaseLost() {
+        hub.reportOnlineAgain();
         for (Session s : new ArrayList<>(hub.sessions())) {
             for (String room : new ArrayList<>(s.rooms())) {
                 presence.add(room, s.user(), s.id()).thenAccept(change -> {

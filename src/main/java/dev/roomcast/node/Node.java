@@ -5,6 +5,8 @@ import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.InvalidPositionException;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.Session;
+import dev.roomcast.outbox.Outbox;
+import dev.roomcast.outbox.OutboxEvent;
 import dev.roomcast.presence.Presence;
 import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.Member;
@@ -12,6 +14,7 @@ import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.ProtocolException;
 import dev.roomcast.protocol.Publication;
+import dev.roomcast.protocol.RoomPatterns;
 import dev.roomcast.protocol.ServerFrames;
 import dev.roomcast.protocol.StreamOffset;
 
@@ -29,6 +32,8 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Node {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Node.class);
+
     private final Hub hub;
     private final Broker broker;
     private final Presence presence;
@@ -39,6 +44,9 @@ public final class Node {
     /** The backend's hooks (package hooks, wired when configured); null: none, nothing on the hot path. */
     private volatile JoinGuard joinGuard;
     private volatile PublishFilter publishFilter;
+    /** Webhooks' message.published: the outbox and the rooms it is recorded for; null: none. */
+    private volatile Outbox publishedEvents;
+    private volatile RoomPatterns publishedRooms;
 
     /** Limits of what one connection may do through the node. */
     public record Limits(int maxRoomsPerConnection, int historyLimit) {
@@ -59,6 +67,12 @@ public final class Node {
     public void useHooks(JoinGuard joinGuard, PublishFilter publishFilter) {
         this.joinGuard = joinGuard;
         this.publishFilter = publishFilter;
+    }
+
+    /** Records a {@code message.published} webhook event for every message published to {@code rooms}. */
+    public void useWebhooks(Outbox outbox, RoomPatterns rooms) {
+        this.publishedRooms = rooms;
+        this.publishedEvents = rooms.isEmpty() ? null : outbox;
     }
 
     // --- join / leave --------------------------------------------------------------------------
@@ -234,9 +248,20 @@ public final class Node {
      */
     public CompletionStage<Broker.Published> publish(String room, String from, String data) {
         long now = clock.millis();
-        return broker.publishRoom(room, now, from, data).thenApply(published -> {
+        return broker.publishRoom(room, now, from, data).thenCompose(published -> {
             observer.published(room);
-            return published;
+            Outbox outbox = publishedEvents;
+            if (outbox == null || !publishedRooms.matches(room)) {
+                return CompletableFuture.completedFuture(published);
+            }
+            // Recorded before the ack; should Redis fail right between the two, the message stands without its event.
+            return outbox.append(OutboxEvent.published(room, from, published.offset().toString(), published.epoch(), data))
+                    .handle((x, e) -> {
+                        if (e != null) {
+                            LOG.warnf("message.published webhook event of %s not recorded: %s", room, e.toString());
+                        }
+                        return published;
+                    });
         });
     }
 

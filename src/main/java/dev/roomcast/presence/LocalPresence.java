@@ -10,8 +10,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Presence of this node only, for the memory broker. */
+/** Presence of this node only, for the memory broker; with webhooks, its changes' events go to the memory outbox. */
 public final class LocalPresence implements Presence {
+
+    /** Webhook events of presence changes; null: webhooks off. */
+    private final RoomEvents events;
+
+    public LocalPresence() {
+        this(null);
+    }
+
+    public LocalPresence(RoomEvents events) {
+        this.events = events;
+    }
 
     /** room → user → connection count; each room map is guarded by its own monitor. */
     private final ConcurrentHashMap<String, Map<String, Integer>> rooms = new ConcurrentHashMap<>();
@@ -26,6 +37,9 @@ public final class LocalPresence implements Presence {
             }
             first[0] = members.merge(user, 1, Integer::sum) == 1;
             users[0] = members.size();
+            if (first[0] && events != null) {
+                events.joined(room, user, users[0]); // under the room's lock: in the order of the changes
+            }
             return members;
         });
         return CompletableFuture.completedFuture(new Change(first[0], users[0]));
@@ -47,6 +61,9 @@ public final class LocalPresence implements Presence {
                 members.put(user, n - 1);
             }
             users[0] = members.size();
+            if (last[0] && events != null) {
+                events.left(room, user, users[0]);
+            }
             return members.isEmpty() ? null : members;
         });
         return CompletableFuture.completedFuture(new Change(last[0], users[0]));

@@ -28,6 +28,8 @@ public final class NodeLease {
     private final Redis redis;
     private final RedisKeys keys;
     private final RedisPresence presence;
+    /** Online users for webhooks; null when webhooks are off. */
+    private final RedisOnlineUsers online;
     private final LeaseListener listener;
     private final Vertx vertx;
     private final String node;
@@ -37,11 +39,13 @@ public final class NodeLease {
     private long timer = -1;
     private volatile boolean stopped;
 
-    public NodeLease(RedisBackend backend, RedisPresence presence, LeaseListener listener, String node, Duration ttl,
-            Duration refresh) {
+    /** @param online this node's online users (webhooks), reaped with presence; null when webhooks are off */
+    public NodeLease(RedisBackend backend, RedisPresence presence, RedisOnlineUsers online, LeaseListener listener,
+            String node, Duration ttl, Duration refresh) {
         this.redis = backend.redis();
         this.keys = backend.keys();
         this.presence = presence;
+        this.online = online;
         this.listener = listener;
         this.vertx = backend.vertx();
         this.node = node;
@@ -51,7 +55,7 @@ public final class NodeLease {
 
     public void start() {
         // A previous process with the same node id may have left entries: clear them first.
-        presence.reap(node).onComplete(r -> {
+        reapOnline(node).compose(r -> presence.reap(node)).onComplete(r -> {
             renew(true);
             timer = vertx.setPeriodic(refresh.toMillis(), t -> renew(false));
         });
@@ -114,11 +118,17 @@ public final class NodeLease {
                 .onFailure(e -> LOG.debugf("lease renewal failed: %s", e.toString()));
     }
 
+    /** Before presence, whose reaping forgets the node: if this fails, the next renewal tries both again. */
+    private Future<Void> reapOnline(String deadNode) {
+        return online == null ? Future.succeededFuture() : online.reap(deadNode)
+                .onFailure(e -> LOG.warnf("online users of node %s not removed yet: %s", deadNode, e.toString()));
+    }
+
     private java.util.concurrent.CompletionStage<Void> reap(String deadNode) {
         if (!deadNode.equals(node)) {
             LOG.infof("node %s lease expired: removing its presence", deadNode);
         }
-        return presence.reap(deadNode).onComplete(r -> {
+        return reapOnline(deadNode).compose(x -> presence.reap(deadNode)).onComplete(r -> {
             reaping.remove(deadNode);
             if (r.succeeded()) {
                 for (RedisPresence.Departure d : r.result()) {

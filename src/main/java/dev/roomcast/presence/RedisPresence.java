@@ -30,9 +30,20 @@ public final class RedisPresence implements Presence, JoinRecorder {
     private final RoomPositions positions;
     private final boolean cluster;
     private final dev.roomcast.broker.PublishCommand publish;
+    /** Webhook events of presence changes; null: webhooks off. */
+    private final RoomEvents events;
 
-    /** @param positions told the history position each one-round-trip join reads (the broker's cursors) */
+    /** Without webhook events. */
     public RedisPresence(RedisBackend backend, RoomPositions positions, String node) {
+        this(backend, positions, node, null);
+    }
+
+    /**
+     * @param positions told the history position each one-round-trip join reads (the broker's cursors)
+     * @param events    webhook events of presence changes; null when webhooks are off
+     */
+    public RedisPresence(RedisBackend backend, RoomPositions positions, String node, RoomEvents events) {
+        this.events = events;
         this.redis = backend.redis();
         this.keys = backend.keys();
         this.historyTtlMillis = backend.historyTtlMillis();

@@ -1,6 +1,7 @@
 package dev.roomcast.wiring;
 
 import dev.roomcast.hooks.HttpHooks;
+import dev.roomcast.webhooks.WebhookSettings;
 import dev.roomcast.node.Admission;
 import dev.roomcast.node.LeaseEvents;
 import dev.roomcast.node.Node;
@@ -51,20 +52,22 @@ public class NodeProducers {
     /** Redis when {@code quarkus.redis.hosts} is set, else memory (dev mode needs nothing installed). */
     @Produces
     @Singleton
-    Backend backend(RoomcastConfig config, Instance<Redis> redis, Vertx vertx, BrokerObserver observer, NodeId nodeId) {
+    Backend backend(RoomcastConfig config, Instance<Redis> redis, Vertx vertx, BrokerObserver observer, NodeId nodeId,
+            Optional<WebhookSettings> webhooks) {
         boolean redisConfigured = ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class)
                 .filter(h -> !h.isBlank()).isPresent();
         if (!redisConfigured) {
             LOG.info("broker: memory (single node; set quarkus.redis.hosts to scale out)");
-            return new Backend.Memory(new MemoryBroker(config.history().size(), config.history().ttl(), Clock.systemUTC()),
-                    new LocalPresence());
+            return Backend.Memory.of(new MemoryBroker(config.history().size(), config.history().ttl(), Clock.systemUTC()),
+                    webhooks.orElse(null));
         }
         boolean cluster = "cluster".equalsIgnoreCase(ConfigProvider.getConfig()
                 .getOptionalValue("quarkus.redis.client-type", String.class).orElse("standalone").trim());
         LOG.info(cluster ? "broker: redis cluster (sharded pub/sub)" : "broker: redis");
         RedisBackend backend = new RedisBackend(redis.get(), vertx, config.redis().prefix(), config.history().size(),
                 config.history().ttl(), cluster ? new ShardClients(vertx) : null);
-        return Backend.OnRedis.of(backend, new RedisBroker(backend, Clock.systemUTC(), observer), nodeId.value());
+        return Backend.OnRedis.of(backend, new RedisBroker(backend, Clock.systemUTC(), observer), nodeId.value(),
+                webhooks.orElse(null));
     }
 
     @Produces
@@ -130,9 +133,10 @@ public class NodeProducers {
 
     @Produces
     @Singleton
-    Hub hub(Broker broker, Presence presence, DeliveryObserver observer, RoomcastConfig config) {
+    Hub hub(Broker broker, Presence presence, DeliveryObserver observer, RoomcastConfig config, Backend backend) {
         Hub hub = new Hub(broker, presence, observer);
         hub.setMaxMembersForEvents(config.presence().events().maxMembers());
+        hub.trackOnline(backend.onlineUsers());
         broker.start(hub);
         return hub;
     }
@@ -178,10 +182,11 @@ public class NodeProducers {
     @Produces
     @Singleton
     Node node(Hub hub, Broker broker, Presence presence, Admission admission, ProtocolObserver observer,
-            RoomcastConfig config, HttpHooks hooks) {
+            RoomcastConfig config, HttpHooks hooks, Backend backend, Optional<WebhookSettings> webhooks) {
         var limits = new Node.Limits(config.limits().maxRoomsPerConnection(), Math.max(1, config.history().size()));
         Node node = new Node(hub, broker, presence, admission, observer, Clock.systemUTC(), limits);
         node.useHooks(hooks.join().orElse(null), hooks.publish().orElse(null));
+        backend.outbox().ifPresent(outbox -> node.useWebhooks(outbox, webhooks.orElseThrow().publishedPatterns()));
         return node;
     }
 

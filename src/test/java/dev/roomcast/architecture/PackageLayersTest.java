@@ -25,10 +25,11 @@ class PackageLayersTest {
     private static final List<List<String>> LAYERS = List.of(
             List.of("protocol", "config"),
             List.of("broker"),
+            List.of("outbox"),
             List.of("presence"),
             List.of("hub"),
             List.of("node"),
-            List.of("auth", "hooks"),
+            List.of("auth", "hooks", "webhooks"),
             List.of("ws", "api"),
             List.of("health", "metrics", "wiring"));
 

@@ -30,8 +30,21 @@ public final class HookBackend implements AutoCloseable {
         }
     }
 
+    /** A request as received: its JSON (JSON null when it is not JSON), the exact body bytes and the headers. */
+    public record Request(JsonNode json, byte[] body, Map<String, List<String>> headers) {
+        /** The first value of a header (any case), or null. */
+        public String header(String name) {
+            for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+                if (h.getKey().equalsIgnoreCase(name) && !h.getValue().isEmpty()) {
+                    return h.getValue().get(0);
+                }
+            }
+            return null;
+        }
+    }
+
     private final HttpServer server;
-    private final Map<String, Function<JsonNode, Answer>> behaviour = new ConcurrentHashMap<>();
+    private final Map<String, Function<Request, Answer>> behaviour = new ConcurrentHashMap<>();
     private final Map<String, List<JsonNode>> received = new ConcurrentHashMap<>();
     private final Map<String, List<Map<String, List<String>>>> headers = new ConcurrentHashMap<>();
 
@@ -55,9 +68,11 @@ public final class HookBackend implements AutoCloseable {
             } catch (IOException e) {
                 request = JSON.nullNode();
             }
+            Map<String, List<String>> requestHeaders = Map.copyOf(exchange.getRequestHeaders());
             received.computeIfAbsent(path, p -> new CopyOnWriteArrayList<>()).add(request);
-            headers.computeIfAbsent(path, p -> new CopyOnWriteArrayList<>()).add(Map.copyOf(exchange.getRequestHeaders()));
-            Answer answer = behaviour.getOrDefault(path, r -> Answer.json("{\"allow\":true}")).apply(request);
+            headers.computeIfAbsent(path, p -> new CopyOnWriteArrayList<>()).add(requestHeaders);
+            Answer answer = behaviour.getOrDefault(path, r -> Answer.json("{\"allow\":true}"))
+                    .apply(new Request(request, in, requestHeaders));
             try {
                 if (answer.delayMillis() > 0) {
                     Thread.sleep(answer.delayMillis());
@@ -81,6 +96,11 @@ public final class HookBackend implements AutoCloseable {
 
     /** How {@code path} answers from now on. */
     public void answer(String path, Function<JsonNode, Answer> answer) {
+        behaviour.put(path, r -> answer.apply(r.json()));
+    }
+
+    /** How {@code path} answers from now on, given the whole request (raw body and headers too). */
+    public void answerRequests(String path, Function<Request, Answer> answer) {
         behaviour.put(path, answer);
     }
 
