@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class RedisOutbox implements Outbox {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RedisOutbox.class);
     public static final String GROUP = "webhooks";
 
     /**
@@ -146,6 +147,10 @@ public final class RedisOutbox implements Outbox {
                     parse(r.get(1), events, new ArrayList<>());
                     if (!"0-0".equals(claimCursor)) {
                         lastClaimNanos = 0; // more to scan: again on the next take
+                    }
+                    if (!events.isEmpty()) {
+                        LOG.infof("took over %d webhook events another node left unfinished for %d ms (first id %s)",
+                                events.size(), claimIdleMillis, events.get(0).id());
                     }
                     return new Taken(events, r.get(2).toInteger());
                 });

@@ -2,6 +2,9 @@ package dev.roomcast.presence;
 
 import dev.roomcast.broker.RedisScript;
 import dev.roomcast.broker.RedisScripts;
+import dev.roomcast.outbox.RedisOutbox;
+
+import java.util.Map;
 
 /**
  * Cluster presence in Redis. Per room: {@code rc:{room}:presence} holds {@code node|user → connections}
@@ -25,6 +28,7 @@ final class PresenceScripts {
               redis.call('SADD', KEYS[3], ARGV[3])
             end
             local n = redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+            -- webhook events: joined
             """;
 
     /** KEYS: presence, users, node rooms. ARGV: node|user, user, room, #node. Returns {user connections, users}. */
@@ -74,6 +78,7 @@ final class PresenceScripts {
               n = 0
             end
             local users = redis.call('HLEN', KEYS[2])
+            -- webhook events: left
             if n == 0 and ARGV[6] ~= '' and users <= tonumber(ARGV[5]) then
               redis.call('PUBLISH', KEYS[4], ARGV[6])
             end
@@ -82,7 +87,7 @@ final class PresenceScripts {
 
     /**
      * Removes every entry a (dead) node has in one room; idempotent, so survivors may race.
-     * KEYS: presence, users. ARGV: 'node|', '#node'. Returns {users who left, users remaining}.
+     * KEYS: presence, users. ARGV: 'node|', '#node', room. Returns {users who left, users remaining}.
      */
     static final RedisScript REAP_ROOM = new RedisScript("""
             local left = {}
@@ -101,6 +106,7 @@ final class PresenceScripts {
                 end
               end
             until cursor == '0'
+            -- webhook events: reaped
             redis.call('HDEL', KEYS[1], ARGV[2])
             return {left, redis.call('HLEN', KEYS[2])}
             """);
@@ -158,6 +164,50 @@ final class PresenceScripts {
     }
 
     private static final java.util.Map<RedisScript, RedisScript> CLUSTER_VARIANTS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The webhook events each script records in the same step as its change ({@link RedisOutbox#LUA_EVENT}), at the
+     * script's {@code -- webhook events: …} line: room.occupied and member.joined for a user's first connection in
+     * the room (occupied when the room had nobody), member.left and room.vacated the other way round. ARGV[2] is the
+     * user and ARGV[3] the room in {@link #ADD}, {@link #JOIN} and {@link #LEAVE}; {@link #REAP_ROOM} has the room as
+     * ARGV[3] and its local {@code left}.
+     */
+    private static final Map<String, String> EVENTS = Map.of(
+            "-- webhook events: joined", """
+                    if n == 1 then
+                      if redis.call('HLEN', KEYS[2]) == 1 then event('room.occupied', 'r', ARGV[3]) end
+                      event('member.joined', 'r', ARGV[3], 'u', ARGV[2])
+                    end
+                    """,
+            "-- webhook events: left", """
+                    if n == 0 then
+                      event('member.left', 'r', ARGV[3], 'u', ARGV[2])
+                      if users == 0 then event('room.vacated', 'r', ARGV[3]) end
+                    end
+                    """,
+            "-- webhook events: reaped", """
+                    for _, user in ipairs(left) do event('member.left', 'r', ARGV[3], 'u', user) end
+                    if #left > 0 and redis.call('HLEN', KEYS[2]) == 0 then event('room.vacated', 'r', ARGV[3]) end
+                    """);
+
+    /**
+     * For standalone and Sentinel: {@link #ADD}, {@link #JOIN}, {@link #LEAVE} or {@link #REAP_ROOM} recording its
+     * webhook events in the outbox in the same step — atomic with the presence change. The caller appends the
+     * outbox's {@link RedisOutbox#scriptKeys} to KEYS and {@link RedisOutbox#scriptArgs} to ARGV. Not on a Redis
+     * Cluster: the outbox is in another slot than the room.
+     */
+    static RedisScript withEvents(RedisScript script) {
+        return EVENT_VARIANTS.computeIfAbsent(script, s -> {
+            String source = s.source();
+            for (Map.Entry<String, String> e : EVENTS.entrySet()) {
+                source = source.replace(e.getKey() + "\n", e.getValue());
+            }
+            return new RedisScript(RedisOutbox.LUA_EVENT + source);
+        });
+    }
+
+    private static final java.util.Map<RedisScript, RedisScript> EVENT_VARIANTS =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /**

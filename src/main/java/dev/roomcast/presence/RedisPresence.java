@@ -11,6 +11,8 @@ import dev.roomcast.broker.RedisEnvelope;
 import dev.roomcast.broker.RedisKeys;
 import dev.roomcast.broker.RedisScript;
 import dev.roomcast.broker.RoomPositions;
+import dev.roomcast.outbox.RedisOutbox;
+import dev.roomcast.protocol.RoomPatterns;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -33,19 +35,23 @@ public final class RedisPresence implements Presence, AnnouncingPresence {
     private final boolean cluster;
     private final dev.roomcast.broker.PublishCommand publish;
     /** Webhook events of presence changes; null: webhooks off. */
+    private final RedisOutbox outbox;
     private final RoomEvents events;
 
     /** Without webhook events. */
     public RedisPresence(RedisBackend backend, RoomPositions positions, String node) {
-        this(backend, positions, node, null);
+        this(backend, positions, node, null, null);
     }
 
     /**
      * @param positions told the history position each one-round-trip join reads (the broker's cursors)
-     * @param events    webhook events of presence changes; null when webhooks are off
+     * @param outbox    where the webhook events of presence changes go; null when webhooks are off
+     * @param rooms     the rooms whose events are recorded
      */
-    public RedisPresence(RedisBackend backend, RoomPositions positions, String node, RoomEvents events) {
-        this.events = events;
+    public RedisPresence(RedisBackend backend, RoomPositions positions, String node, RedisOutbox outbox,
+            RoomPatterns rooms) {
+        this.outbox = outbox;
+        this.events = outbox == null ? null : new RoomEvents(outbox, rooms);
         this.redis = backend.redis();
         this.keys = backend.keys();
         this.historyTtlMillis = backend.historyTtlMillis();
@@ -63,13 +69,40 @@ public final class RedisPresence implements Presence, AnnouncingPresence {
      */
     private Future<RedisScript> prepared(RedisScript script, String room) {
         if (!cluster) {
-            return Future.succeededFuture(script);
+            return Future.succeededFuture(eventsInScript(room) ? PresenceScripts.withEvents(script) : script);
         }
         RedisScript variant = publish.script(PresenceScripts.withoutNodeRooms(script));
         if (script == PresenceScripts.LEAVE) {
             return Future.succeededFuture(variant);
         }
         return redis.send(Request.cmd(Command.SADD).arg(keys.nodeRooms(node)).arg(room)).map(x -> variant);
+    }
+
+    /**
+     * Whether the script records the room's webhook events itself, atomically with the change (standalone, Sentinel).
+     * On a Redis Cluster the outbox is in another slot: the events follow the script as a command of their own
+     * ({@link #eventsAfterScript}), so a crash right between the two loses them (docs/operations.md).
+     */
+    private boolean eventsInScript(String room) {
+        return events != null && !cluster && events.covers(room);
+    }
+
+    private boolean eventsAfterScript(String room) {
+        return events != null && cluster && events.covers(room);
+    }
+
+    /** The script's KEYS and ARGV, with the outbox's when the script records events (then KEYS has one more). */
+    private Future<Response> eval(RedisScript base, String room, int numKeys, List<String> args) {
+        return prepared(base, room).compose(script -> {
+            if (!eventsInScript(room)) {
+                return script.eval(redis, numKeys, args);
+            }
+            List<String> all = new ArrayList<>(args.subList(0, numKeys));
+            all.addAll(outbox.scriptKeys());
+            all.addAll(args.subList(numKeys, args.size()));
+            all.addAll(outbox.scriptArgs());
+            return script.eval(redis, numKeys + outbox.scriptKeys().size(), all);
+        });
     }
 
     /** The node's room list, or on a cluster the room's presence key again (see {@link #prepared}). */
@@ -79,8 +112,8 @@ public final class RedisPresence implements Presence, AnnouncingPresence {
 
     @Override
     public CompletionStage<Change> add(String room, String user, String connectionId) {
-        return prepared(PresenceScripts.ADD, room).compose(script -> script.eval(redis, 3, args(room, user)))
-                .map(r -> new Change(r.get(0).toInteger() == 1, r.get(1).toInteger()))
+        return eval(PresenceScripts.ADD, room, 3, args(room, user))
+                .map(r -> joined(room, user, new Change(r.get(0).toInteger() == 1, r.get(1).toInteger())))
                 .toCompletionStage();
     }
 
@@ -98,9 +131,10 @@ public final class RedisPresence implements Presence, AnnouncingPresence {
                 node + "|" + user, user, room, "#" + node, Long.toString(historyTtlMillis),
                 RedisBroker.newEpoch(), Integer.toString(maxUsersForEvents),
                 RedisEnvelope.presencePayload(PresenceEvent.joined(room, user)));
-        return prepared(PresenceScripts.JOIN, room).compose(script -> script.eval(redis, 6, args)).map(r -> {
+        return eval(PresenceScripts.JOIN, room, 6, args).map(r -> {
             StreamOffset latest = r.get(3) == null ? null : StreamOffset.parse(r.get(3).toString());
             HistoryPage position = positions.positioned(room, r.get(2).toString(), latest);
+            joined(room, user, new Change(r.get(0).toInteger() == 1, r.get(1).toInteger()));
             return new RecordedJoin(r.get(0).toInteger() == 1, r.get(1).toInteger(), position);
         }).toCompletionStage();
     }
@@ -113,9 +147,22 @@ public final class RedisPresence implements Presence, AnnouncingPresence {
                 keys.roomChannel(room), node + "|" + user, user, room, "#" + node,
                 Integer.toString(maxUsersForEvents),
                 announce ? RedisEnvelope.presencePayload(PresenceEvent.left(room, user)) : "");
-        return PoolBusyRetry.retry(() -> prepared(PresenceScripts.LEAVE, room)
-                        .compose(script -> script.eval(redis, 4, args)).toCompletionStage())
-                .thenApply(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger()));
+        return PoolBusyRetry.retry(() -> eval(PresenceScripts.LEAVE, room, 4, args).toCompletionStage())
+                .thenApply(r -> {
+                    Change change = new Change(r.get(0).toInteger() == 0, r.get(1).toInteger());
+                    if (change.userChanged() && eventsAfterScript(room)) {
+                        events.left(room, user, change.users());
+                    }
+                    return change;
+                });
+    }
+
+    /** On a cluster, the webhook events of a join, after the script. */
+    private Change joined(String room, String user, Change change) {
+        if (change.userChanged() && eventsAfterScript(room)) {
+            events.joined(room, user, change.users());
+        }
+        return change;
     }
 
     private List<String> args(String room, String user) {
@@ -149,12 +196,15 @@ public final class RedisPresence implements Presence, AnnouncingPresence {
             if (rooms != null) {
                 for (Response roomName : rooms) {
                     String room = roomName.toString();
-                    reaped.add(PresenceScripts.REAP_ROOM.eval(redis, 2,
-                                    List.of(keys.presence(room), keys.presenceUsers(room), deadNode + "|", "#" + deadNode))
+                    reaped.add(eval(PresenceScripts.REAP_ROOM, room, 2,
+                                    List.of(keys.presence(room), keys.presenceUsers(room), deadNode + "|", "#" + deadNode, room))
                             .map(r -> {
                                 List<String> left = new ArrayList<>();
                                 for (Response u : r.get(0)) {
                                     left.add(u.toString());
+                                }
+                                if (eventsAfterScript(room)) {
+                                    events.reaped(room, left, r.get(1).toInteger());
                                 }
                                 return new Departure(room, left, r.get(1).toInteger());
                             }));

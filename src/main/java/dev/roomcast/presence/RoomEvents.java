@@ -57,6 +57,13 @@ public final class RoomEvents {
         return logged(users == 0 ? left.thenCompose(x -> outbox.append(OutboxEvent.room(EventType.ROOM_VACATED, room))) : left);
     }
 
+    /** Users removed with a dead node, {@code remaining} users after all of them. */
+    void reaped(String room, java.util.List<String> users, int remaining) {
+        for (int i = 0; i < users.size(); i++) {
+            left(room, users.get(i), i == users.size() - 1 ? remaining : remaining + users.size() - 1 - i);
+        }
+    }
+
     private static CompletionStage<Void> logged(CompletionStage<Void> appended) {
         return appended.exceptionally(e -> {
             LOG.warnf("webhook event not recorded: %s", e.toString());

@@ -113,8 +113,8 @@ final class WebhookSender {
             return;
         }
         long start = System.nanoTime();
-        post(live).whenComplete((outcome, e) -> context.runOnContext(v -> {
-            RequestOutcome result = e != null ? RequestOutcome.error : outcome;
+        post(live).whenComplete((ended, e) -> context.runOnContext(v -> {
+            RequestOutcome result = e != null ? RequestOutcome.error : ended.outcome();
             metrics.request(result, start);
             List<String> ids = live.stream().map(OutboxEvent::id).toList();
             if (result == RequestOutcome.success) {
@@ -136,7 +136,7 @@ final class WebhookSender {
             if (!failing) {
                 failing = true;
                 LOG.warnf("webhook request failed (%s); retrying %d events with backoff",
-                        e != null ? e.toString() : result, live.size());
+                        e != null ? e.toString() : ended.detail(), live.size());
             }
             later(wait, () -> outbox.renew(ids).whenComplete((held, re) -> context.runOnContext(w -> {
                 attempt(re != null ? live : stillHeld(live, held), failures + 1);
@@ -163,20 +163,24 @@ final class WebhookSender {
         }
     }
 
+    /** How a request ended, and why, for the log. */
+    private record Ended(RequestOutcome outcome, String detail) {
+    }
+
     /** One signed POST; the stage never fails: it says how the request ended. */
-    private CompletionStage<RequestOutcome> post(List<OutboxEvent> events) {
+    private CompletionStage<Ended> post(List<OutboxEvent> events) {
         byte[] body;
         try {
             body = json.writeValueAsBytes(WebhookBody.of(events));
         } catch (Exception e) {
-            return CompletableFuture.completedFuture(RequestOutcome.error);
+            return CompletableFuture.completedFuture(new Ended(RequestOutcome.error, e.toString()));
         }
         long timestamp = clock.getAsLong() / 1000;
-        CompletableFuture<RequestOutcome> result = new CompletableFuture<>();
+        CompletableFuture<Ended> result = new CompletableFuture<>();
         AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
         long timeoutMillis = settings.timeout().toMillis();
         long timer = context.owner().setTimer(timeoutMillis, id -> {
-            if (result.complete(RequestOutcome.timeout)) {
+            if (result.complete(new Ended(RequestOutcome.timeout, "no answer within " + timeoutMillis + " ms"))) {
                 HttpClientRequest request = sent.get();
                 if (request != null) {
                     request.reset();
@@ -191,22 +195,23 @@ final class WebhookSender {
                 .putHeader(Signature.SIGNATURE_HEADER, signature.sign(timestamp, body));
         http.request(options).onComplete(requested -> {
             if (requested.failed()) {
-                result.complete(RequestOutcome.error);
+                result.complete(new Ended(RequestOutcome.error, requested.cause().toString()));
                 return;
             }
             HttpClientRequest request = requested.result();
             sent.set(request);
             request.send(Buffer.buffer(body)).onComplete(answered -> {
                 if (answered.failed()) {
-                    result.complete(RequestOutcome.error);
+                    result.complete(new Ended(RequestOutcome.error, answered.cause().toString()));
                     return;
                 }
                 var response = answered.result();
                 response.handler(chunk -> {
                 }); // the answer's body means nothing: read and dropped, so the connection can be reused
-                response.exceptionHandler(e -> result.complete(RequestOutcome.error));
-                response.endHandler(x -> result.complete(
-                        response.statusCode() / 100 == 2 ? RequestOutcome.success : RequestOutcome.error));
+                response.exceptionHandler(e -> result.complete(new Ended(RequestOutcome.error, e.toString())));
+                response.endHandler(x -> result.complete(response.statusCode() / 100 == 2
+                        ? new Ended(RequestOutcome.success, null)
+                        : new Ended(RequestOutcome.error, "status " + response.statusCode())));
             });
         });
         return result.whenComplete((r, e) -> context.owner().cancelTimer(timer));

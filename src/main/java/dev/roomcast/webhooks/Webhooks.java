@@ -48,7 +48,8 @@ public final class Webhooks {
         this.sender = new WebhookSender(context, http, outbox, settings, json, metrics, node, clock);
         // The offline delay is kept to within a quarter of itself (at least 100 ms, at most 1 s late).
         this.tickMillis = Math.max(100, Math.min(1000, settings.offlineDelay().toMillis() / 4));
-        LOG.infof("webhooks: %s to %s", settings.events(), settings.url());
+        LOG.infof("webhooks: %s to %s", settings.events().stream().map(dev.roomcast.outbox.EventType::wireName).sorted()
+                .toList(), settings.url());
     }
 
     public void start() {

@@ -91,11 +91,11 @@ sealed interface Backend {
          */
         static OnRedis of(RedisBackend redis, RedisBroker broker, String node, WebhookSettings webhooks) {
             if (webhooks == null) {
-                return new OnRedis(redis, broker, new RedisPresence(redis, broker, node, null), node, Optional.empty(), null);
+                return new OnRedis(redis, broker, new RedisPresence(redis, broker, node), node, Optional.empty(), null);
             }
             RedisOutbox outbox = new RedisOutbox(redis, node, webhooks.claimIdle(), webhooks.maxLength(), webhooks.events());
             return new OnRedis(redis, broker,
-                    new RedisPresence(redis, broker, node, new RoomEvents(outbox, webhooks.roomPatterns())), node,
+                    new RedisPresence(redis, broker, node, outbox, webhooks.roomPatterns()), node,
                     Optional.of(outbox), new RedisOnlineUsers(redis, outbox, node, webhooks.offlineDelay()));
         }
 

@@ -25,10 +25,17 @@ import java.util.Optional;
 @ApplicationScoped
 public class WebhookProducers {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(WebhookProducers.class);
+
     @Produces
     @Singleton
     Optional<WebhookSettings> settings(WebhooksConfig config) {
-        return Optional.ofNullable(WebhookSettings.of(config));
+        try {
+            return Optional.ofNullable(WebhookSettings.of(config));
+        } catch (IllegalArgumentException e) {
+            LOG.error(e.getMessage()); // one line an operator can read, above the startup failure's stack trace
+            throw e;
+        }
     }
 
     @Produces
