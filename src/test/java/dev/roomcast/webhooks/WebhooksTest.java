@@ -47,6 +47,18 @@ class WebhooksTest {
         clients.closeAll();
         RECEIVER.up();
         assertThat(RECEIVER.badSignatures()).isZero();
+        // Every event has exactly the fields docs/integration.md lists for its type.
+        Map<String, java.util.Set<String>> documented = WebhookDocs.fieldsByType();
+        for (JsonNode event : RECEIVER.accepted()) {
+            java.util.Set<String> fields = new java.util.TreeSet<>();
+            event.fieldNames().forEachRemaining(fields::add);
+            fields.removeAll(java.util.Set.of("id", "type", "time"));
+            java.util.Set<String> expected = new java.util.TreeSet<>(documented.get(event.path("type").asText()));
+            if (!event.has("from")) {
+                expected.remove("from"); // absent for a message the HTTP API published without ?from=
+            }
+            assertThat(fields).as("%s", event).isEqualTo(expected);
+        }
     }
 
     private static List<String> typesAbout(String room) {
