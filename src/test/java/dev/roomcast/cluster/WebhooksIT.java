@@ -3,6 +3,7 @@ package dev.roomcast.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.testing.AppInstance;
 import dev.roomcast.testing.ClusterNode;
+import dev.roomcast.testing.InstanceClients;
 import dev.roomcast.testing.HookBackend.Request;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.TestPaths;
@@ -17,10 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,7 +41,7 @@ class WebhooksIT {
     static RedisServer redis;
     static WebhookReceiver receiver;
     static AppInstance a, b;
-    final List<WsClient> clients = new CopyOnWriteArrayList<>();
+    final InstanceClients clients = new InstanceClients();
 
     static AppInstance.Builder node(String name) {
         return ClusterNode.on(name, redis)
@@ -77,16 +76,13 @@ class WebhooksIT {
 
     @AfterEach
     void closeClients() {
-        clients.forEach(WsClient::close);
-        clients.clear();
+        clients.closeAll();
         receiver.up();
         assertThat(receiver.badSignatures()).as("requests with a bad signature").isZero();
     }
 
     WsClient connect(AppInstance node, String user) {
-        WsClient c = WsClient.connect(node.wsUrl("user=" + user));
-        clients.add(c);
-        return c;
+        return clients.connect(node, user);
     }
 
     /** Everything recorded so far was delivered and finished: the outbox stream is empty. */
@@ -151,11 +147,8 @@ class WebhooksIT {
     @Order(3)
     void withTheBackendDownFor30SecondsEveryEventArrivesAfterItReturns() {
         receiver.down();
-        List<WsClient> users = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            WsClient c = connect(i % 2 == 0 ? a : b, "down" + i);
-            c.join("outage-" + i);
-            users.add(c);
+            connect(i % 2 == 0 ? a : b, "down" + i).join("outage-" + i);
         }
         // Down for 30 s: the instances keep retrying and the backend accepts nothing.
         await().during(Duration.ofSeconds(30)).atMost(Duration.ofSeconds(35))
@@ -207,7 +200,7 @@ class WebhooksIT {
         // The killed node's member is removed by reaping its lease, with its webhook event.
         await().atMost(WAIT).until(() -> receiver.accepted(e -> e.path("type").asText().equals("member.left")
                 && e.path("user").asText().equals(reaped)).size() == 1);
-        clients.stream().filter(c -> c.user().equals(stays)).forEach(WsClient::close);
+        clients.all().stream().filter(c -> c.user().equals(stays)).forEach(WsClient::close);
         await().atMost(WAIT).until(() -> receiver.accepted("room.vacated", "crash").size() == 1);
         assertThat(survivor.isAlive()).isTrue();
         assertThat(survivor.get("/q/metrics")).contains("roomcast_webhooks_delivered_total");
