@@ -125,10 +125,13 @@ public final class RedisOutbox implements Outbox {
                 .compose(entries -> {
                     List<OutboxEvent> events = new ArrayList<>();
                     List<String> gone = new ArrayList<>();
-                    parse(entries, events, gone);
-                    // Own entries the length cap removed: nothing to deliver, so finish them now.
-                    return gone.isEmpty() ? Future.succeededFuture(new Taken(events, 0))
-                            : Future.fromCompletionStage(finish(gone)).map(x -> new Taken(events, gone.size()));
+                    List<String> unknown = new ArrayList<>();
+                    parse(entries, events, gone, unknown);
+                    // Own entries the length cap removed, or of no type this version knows: nothing to deliver.
+                    List<String> done = new ArrayList<>(gone);
+                    done.addAll(unknown);
+                    return done.isEmpty() ? Future.succeededFuture(new Taken(events, 0))
+                            : Future.fromCompletionStage(finish(done)).map(x -> new Taken(events, gone.size()));
                 });
     }
 
@@ -144,7 +147,9 @@ public final class RedisOutbox implements Outbox {
                 .map(r -> {
                     claimCursor = r.get(0).toString();
                     List<OutboxEvent> events = new ArrayList<>();
-                    parse(r.get(1), events, new ArrayList<>());
+                    List<String> unknown = new ArrayList<>();
+                    parse(r.get(1), events, new ArrayList<>(), unknown);
+                    finish(unknown);
                     if (!"0-0".equals(claimCursor)) {
                         lastClaimNanos = 0; // more to scan: again on the next take
                     }
@@ -156,7 +161,12 @@ public final class RedisOutbox implements Outbox {
                 });
     }
 
-    private static void parse(Response entries, List<OutboxEvent> events, List<String> gone) {
+    /**
+     * Entries into events; ids of entries removed by the length cap into {@code gone}, and of entries with a type
+     * this version does not know (written by a newer one during a rolling upgrade: dropped, with a warning) into
+     * {@code unknown}.
+     */
+    private static void parse(Response entries, List<OutboxEvent> events, List<String> gone, List<String> unknown) {
         if (entries == null) {
             return;
         }
@@ -184,7 +194,8 @@ public final class RedisOutbox implements Outbox {
                 }
             }
             if (type == null) {
-                gone.add(id); // written by a newer version: not ours to deliver
+                LOG.warnf("webhook event %s has a type this version does not know: dropped", id);
+                unknown.add(id);
                 continue;
             }
             events.add(new OutboxEvent(id, type, room, user, from, offset, epoch, data));
