@@ -182,8 +182,11 @@ class WebhooksIT {
     @Order(5)
     void theSendingInstanceKilledMidDeliveryLeavesItsEventsToTheOther() {
         receiver.hold();
-        connect(a, "frank").join("crash");
-        connect(b, "gina").join("crash");
+        WsClient frank = connect(a, "frank"), gina = connect(b, "gina");
+        frank.join("crash");
+        gina.join("crash");
+        frank.join("alone-" + a.name()); // the last member of these is removed by reaping, when its node dies
+        gina.join("alone-" + b.name());
         // A request with the room's events reaches the backend and is held unanswered: kill the node sending it.
         Request held = await().atMost(WAIT).until(() -> receiver.held().stream()
                 .filter(r -> r.json().path("events").findValues("room").stream().anyMatch(v -> v.asText().equals("crash")))
@@ -197,11 +200,15 @@ class WebhooksIT {
         String stays = killed == a ? "gina" : "frank";
         await().atMost(WAIT).until(() -> receiver.accepted("room.occupied", "crash").size() == 1
                 && receiver.accepted("member.joined", "crash").size() == 2);
-        // The killed node's member is removed by reaping its lease, with its webhook event.
+        // The killed node's member is removed by reaping its lease, with its webhook events (its room vacated).
         await().atMost(WAIT).until(() -> receiver.accepted(e -> e.path("type").asText().equals("member.left")
-                && e.path("user").asText().equals(reaped)).size() == 1);
+                && e.path("room").asText().equals("crash") && e.path("user").asText().equals(reaped)).size() == 1);
+        await().atMost(WAIT).until(() -> receiver.accepted("room.vacated", "alone-" + killed.name()).size() == 1
+                && receiver.accepted("user.offline", reaped).size() == 1);
+        assertThat(receiver.accepted("room.vacated", "alone-" + survivor.name())).isEmpty();
         clients.all().stream().filter(c -> c.user().equals(stays)).forEach(WsClient::close);
-        await().atMost(WAIT).until(() -> receiver.accepted("room.vacated", "crash").size() == 1);
+        await().atMost(WAIT).until(() -> receiver.accepted("room.vacated", "crash").size() == 1
+                && receiver.accepted("room.vacated", "alone-" + survivor.name()).size() == 1);
         assertThat(survivor.isAlive()).isTrue();
         assertThat(survivor.get("/q/metrics")).contains("roomcast_webhooks_delivered_total");
     }
