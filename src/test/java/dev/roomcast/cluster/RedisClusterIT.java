@@ -9,11 +9,11 @@ import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WebhookReceiver;
 import dev.roomcast.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
@@ -34,6 +34,7 @@ class RedisClusterIT {
 
     static RedisCluster redis;
     static AppInstance a, b;
+    @RegisterExtension
     final InstanceClients clients = new InstanceClients();
 
     @BeforeAll
@@ -63,19 +64,10 @@ class RedisClusterIT {
         if (webhooks != null) webhooks.close();
     }
 
-    @AfterEach
-    void closeClients() {
-        clients.closeAll();
-    }
-
-    WsClient connect(AppInstance node, String user) {
-        return clients.connect(node, user);
-    }
-
     @Test
     @Order(1)
     void roomAndDirectMessagesCrossInstances() {
-        WsClient alice = connect(a, "alice"), bob = connect(b, "bob");
+        WsClient alice = clients.connect(a, "alice"), bob = clients.connect(b, "bob");
         alice.join("team");
         bob.join("team");
         alice.request("{\"type\":\"publish\",\"room\":\"team\",\"data\":{\"n\":1}}");
@@ -91,7 +83,7 @@ class RedisClusterIT {
     @Test
     @Order(2)
     void eachInstanceSubscribesOnlyTheShardChannelsOfItsOwnRoomsAndUsers() {
-        WsClient carol = connect(a, "carol"), dave = connect(b, "dave");
+        WsClient carol = clients.connect(a, "carol"), dave = clients.connect(b, "dave");
         carol.join("only-a");
         dave.join("only-b");
         carol.join("both");
@@ -112,21 +104,21 @@ class RedisClusterIT {
     @Test
     @Order(3)
     void recoveryWithSinceAndEpoch() {
-        WsClient c = connect(a, "erin");
+        WsClient c = clients.connect(a, "erin");
         String epoch = c.join("recover").path("epoch").asText();
         List<String> offsets = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             c.request("{\"type\":\"publish\",\"room\":\"recover\",\"data\":{\"s\":" + i + "}}");
             offsets.add(c.awaitType("message").path("offset").asText());
         }
-        WsClient again = connect(b, "erin-2");
+        WsClient again = clients.connect(b, "erin-2");
         JsonNode ack = again.request("{\"type\":\"join\",\"room\":\"recover\",\"since\":\"" + offsets.get(0)
                 + "\",\"epoch\":\"" + epoch + "\"}");
         assertThat(ack.path("recovered").asBoolean()).isTrue();
         assertThat(ack.path("epoch").asText()).isEqualTo(epoch);
         assertThat(again.awaitType("message").path("offset").asText()).isEqualTo(offsets.get(1));
         assertThat(again.awaitType("message").path("offset").asText()).isEqualTo(offsets.get(2));
-        JsonNode stale = connect(b, "erin-3").request("{\"type\":\"join\",\"room\":\"recover\",\"since\":\""
+        JsonNode stale = clients.connect(b, "erin-3").request("{\"type\":\"join\",\"room\":\"recover\",\"since\":\""
                 + offsets.get(0) + "\",\"epoch\":\"not-this-one\"}");
         assertThat(stale.path("recovered").asBoolean()).isFalse();
     }
@@ -134,7 +126,7 @@ class RedisClusterIT {
     @Test
     @Order(4)
     void presenceAndSingleSessionWorkAcrossSlots() {
-        WsClient fay = connect(a, "fay"), gus = connect(b, "gus");
+        WsClient fay = clients.connect(a, "fay"), gus = clients.connect(b, "gus");
         fay.join("lobby");
         gus.join("lobby");
         assertThat(fay.await(f -> "joined".equals(f.path("type").asText()) && "gus".equals(f.path("user").asText())))
@@ -159,7 +151,7 @@ class RedisClusterIT {
     @Test
     @Order(5)
     void webhookEventsOnceAcrossInstancesOnACluster() {
-        WsClient erin = connect(a, "erin"), fred = connect(b, "fred");
+        WsClient erin = clients.connect(a, "erin"), fred = clients.connect(b, "fred");
         erin.join("hooked-room");
         fred.join("hooked-room");
         erin.join("unhooked-room");
@@ -206,11 +198,11 @@ class RedisClusterIT {
     private void underSteadyPublishing(String room, Runnable disruption, boolean epochMayChange) throws Exception {
         List<WsClient> members = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            WsClient c = connect(i % 2 == 0 ? a : b, room + "-m" + i);
+            WsClient c = clients.connect(i % 2 == 0 ? a : b, room + "-m" + i);
             c.join(room);
             members.add(c);
         }
-        WsClient publisherClient = connect(b, room + "-pub");
+        WsClient publisherClient = clients.connect(b, room + "-pub");
         publisherClient.join(room);
         try (SteadyPublisher publisher = new SteadyPublisher(publisherClient, room, Duration.ofMillis(20))) {
             await().atMost(Duration.ofSeconds(10)).until(() -> publisher.ackedCount() >= 20);

@@ -1,35 +1,38 @@
 package dev.roomcast.testing;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The WebSocket clients one test opens on packaged instances ({@link AppInstance}), closed all at once after it —
- * {@link WsClients} is the same for a {@code @QuarkusTest}'s own node.
+ * The WebSocket clients of one test against packaged instances ({@link AppInstance}, {@link ClusterNode}): opens
+ * them on any node, and closes every one after the test. (For {@code @QuarkusTest} classes: {@link WsClients}.)
  * <pre>
- * final InstanceClients clients = new InstanceClients();
- * &#64;AfterEach void closeClients() { clients.closeAll(); }
+ * &#64;RegisterExtension final InstanceClients clients = new InstanceClients();
  * WsClient alice = clients.connect(a, "alice");
  * </pre>
  */
-public final class InstanceClients {
+public final class InstanceClients implements AfterEachCallback {
 
-    private final List<WsClient> clients = new CopyOnWriteArrayList<>();
+    private final List<WsClient> clients = new ArrayList<>();
 
     /** Connects to {@code node} as {@code user} ({@code ?user=}). */
-    public WsClient connect(AppInstance node, String user) {
+    public synchronized WsClient connect(AppInstance node, String user) {
         WsClient c = WsClient.connect(node.wsUrl("user=" + user));
         clients.add(c);
         return c;
     }
 
-    /** The clients opened so far and not closed by {@link #closeAll}. */
-    public List<WsClient> all() {
-        return clients;
-    }
-
-    public void closeAll() {
+    /** Closes every client opened in this test. */
+    public synchronized void closeAll() {
         clients.forEach(WsClient::close);
         clients.clear();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        closeAll();
     }
 }
