@@ -49,7 +49,7 @@ class WebhooksIT {
         return ClusterNode.on(name, redis)
                 .config("roomcast.webhooks.url", receiver.url())
                 .config("roomcast.webhooks.secret", SECRET)
-                .config("roomcast.webhooks.offline-delay", "2s")
+                .config("roomcast.webhooks.offline-delay", "3s")
                 .config("roomcast.webhooks.poll-interval", "50ms")
                 .config("roomcast.webhooks.timeout", "2s")
                 .config("roomcast.webhooks.retry.initial-backoff", "200ms")
@@ -135,7 +135,7 @@ class WebhooksIT {
         WsClient first = connect(a, "carol");
         await().atMost(WAIT).until(() -> receiver.accepted("user.online", "carol").size() == 1);
         first.close();
-        WsClient again = connect(b, "carol"); // well within the 2 s delay
+        WsClient again = connect(b, "carol"); // well within the 3 s delay
         again.join("carols-room");
         again.close();
         await().atMost(WAIT).until(() -> receiver.accepted("user.offline", "carol").size() == 1);

@@ -10,7 +10,7 @@ public class WebhooksProfile implements QuarkusTestProfile {
 
     static final String SECRET = "test-webhook-secret-0123456789";
     static final WebhookReceiver RECEIVER = new WebhookReceiver(SECRET);
-    static final long OFFLINE_DELAY_MILLIS = 1500;
+    static final long OFFLINE_DELAY_MILLIS = 3000; // a reconnect on a loaded CI machine must fit in it
 
     @Override
     public Map<String, String> getConfigOverrides() {
