@@ -91,18 +91,21 @@ public final class RedisPresence implements Presence, AnnouncingPresence {
         return events != null && cluster && events.covers(room);
     }
 
-    /** The script's KEYS and ARGV, with the outbox's when the script records events (then KEYS has one more). */
+    /** Runs the script as this deployment runs it ({@link #prepared}). */
     private Future<Response> eval(RedisScript base, String room, int numKeys, List<String> args) {
-        return prepared(base, room).compose(script -> {
-            if (!eventsInScript(room)) {
-                return script.eval(redis, numKeys, args);
-            }
-            List<String> all = new ArrayList<>(args.subList(0, numKeys));
-            all.addAll(outbox.scriptKeys());
-            all.addAll(args.subList(numKeys, args.size()));
-            all.addAll(outbox.scriptArgs());
-            return script.eval(redis, numKeys + outbox.scriptKeys().size(), all);
-        });
+        return prepared(base, room).compose(script -> evalWithOutbox(script, room, numKeys, args));
+    }
+
+    /** The script's KEYS and ARGV, with the outbox's when the script records events (then KEYS has one more). */
+    private Future<Response> evalWithOutbox(RedisScript script, String room, int numKeys, List<String> args) {
+        if (!eventsInScript(room)) {
+            return script.eval(redis, numKeys, args);
+        }
+        List<String> all = new ArrayList<>(args.subList(0, numKeys));
+        all.addAll(outbox.scriptKeys());
+        all.addAll(args.subList(numKeys, args.size()));
+        all.addAll(outbox.scriptArgs());
+        return script.eval(redis, numKeys + outbox.scriptKeys().size(), all);
     }
 
     /** The node's room list, or on a cluster the room's presence key again (see {@link #prepared}). */
@@ -196,7 +199,10 @@ public final class RedisPresence implements Presence, AnnouncingPresence {
             if (rooms != null) {
                 for (Response roomName : rooms) {
                     String room = roomName.toString();
-                    reaped.add(eval(PresenceScripts.REAP_ROOM, room, 2,
+                    // Not prepared(): reaping touches only the room's keys, in every mode, and lists nothing.
+                    RedisScript reap = eventsInScript(room)
+                            ? PresenceScripts.withEvents(PresenceScripts.REAP_ROOM) : PresenceScripts.REAP_ROOM;
+                    reaped.add(evalWithOutbox(reap, room, 2,
                                     List.of(keys.presence(room), keys.presenceUsers(room), deadNode + "|", "#" + deadNode, room))
                             .map(r -> {
                                 List<String> left = new ArrayList<>();

@@ -21,7 +21,6 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import dev.roomcast.config.RoomcastConfig;
 import dev.roomcast.hub.DeliveryObserver;
 import dev.roomcast.hub.Hub;
-import dev.roomcast.presence.LocalPresence;
 import dev.roomcast.presence.NodeLease;
 import dev.roomcast.presence.Presence;
 import dev.roomcast.presence.UserSessions;
