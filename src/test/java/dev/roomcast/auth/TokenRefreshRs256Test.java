@@ -6,9 +6,6 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.jwt.build.JwtClaimsBuilder;
 
-import java.security.KeyPairGenerator;
-import java.security.NoSuchAlgorithmException;
-import java.security.PrivateKey;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -36,13 +33,6 @@ class TokenRefreshRs256Test extends TokenRefreshContract {
 
     @Override
     String forge(JwtClaimsBuilder claims) {
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-            g.initialize(2048);
-            PrivateKey other = g.generateKeyPair().getPrivate();
-            return claims.sign(other);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return claims.sign(Tokens.otherKey());
     }
 }
