@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { Roomcast } from '../src/index.js';
-import { Roomcast as Node, collect, jwkOf, signJwt, until } from './harness.js';
+import { Roomcast as Node, collect, expOf, expiringTokensConfig, nowSeconds, signJwt, until } from './harness.js';
 
 const SECRET = 'roomcast-client-subscription-secret-of-at-least-256-bits-0123';
 const ISSUER = 'https://auth.roomcast.test';
@@ -18,8 +18,6 @@ let node;
 /** @type {Roomcast[]} */
 const clients = [];
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
 /** A connection token that allows the room `lobby` only. @param {string} sub @param {number} ttl seconds */
 const connectionToken = (sub, ttl) => signJwt(SECRET, {
   iss: ISSUER, sub, exp: nowSeconds() + ttl, rooms: { join: ['lobby'], publish: ['lobby'] },
@@ -30,9 +28,6 @@ const roomToken = (sub, room, ttl, allow) => signJwt(SECRET, {
   iss: ISSUER, sub, room, exp: nowSeconds() + ttl, ...(allow ? { allow } : {}),
 });
 
-/** The `exp` of a token this test signed. @param {string} jwt */
-const expOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).exp;
-
 /** @param {import('../src/index.js').RoomcastOptions} options */
 function client(options) {
   const rc = new Roomcast(node.url, { WebSocket, reconnect: { minDelay: 100, maxDelay: 1000 }, pingInterval: 0, ...options });
@@ -41,15 +36,8 @@ function client(options) {
 }
 
 before(async () => {
-  node = await new Node('subscription', {
-    'roomcast.auth.mode': 'jwt',
-    'smallrye.jwt.verify.secretkey': jwkOf(SECRET),
-    'smallrye.jwt.verify.algorithm': 'HS256',
-    'mp.jwt.verify.issuer': ISSUER,
-    'mp.jwt.verify.clock.skew': SKEW,
-    'roomcast.auth.refresh-ahead': `${REFRESH_AHEAD}s`,
-    'roomcast.api.keys': API_KEY,
-  }).start();
+  const config = expiringTokensConfig({ secret: SECRET, issuer: ISSUER, skew: SKEW, refreshAhead: REFRESH_AHEAD, apiKey: API_KEY });
+  node = await new Node('subscription', config).start();
 });
 after(async () => {
   for (const c of clients) c.close();

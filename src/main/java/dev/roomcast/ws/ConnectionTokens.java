@@ -52,22 +52,7 @@ public class ConnectionTokens {
     }
 
     private static TokenTimers.Slot slot(Session session) {
-        return new TokenTimers.Slot() {
-            @Override
-            public long timer() {
-                return session.expiryTimer();
-            }
-
-            @Override
-            public void timer(long id) {
-                session.expiryTimer(id);
-            }
-
-            @Override
-            public boolean live() {
-                return session.isOpen();
-            }
-        };
+        return new TokenTimers.Slot(session::expiryTimer, session::expiryTimer, session::isOpen);
     }
 
     /** {@code {"type":"refresh","token":"…"}}: verify, check the user, apply; completes when the ack is queued. */

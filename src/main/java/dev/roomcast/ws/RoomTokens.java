@@ -106,21 +106,7 @@ public class RoomTokens {
     }
 
     private TokenTimers.Slot slot(Session session, RoomGrant grant) {
-        return new TokenTimers.Slot() {
-            @Override
-            public long timer() {
-                return grant.timer();
-            }
-
-            @Override
-            public void timer(long id) {
-                grant.timer(id, timers::cancel);
-            }
-
-            @Override
-            public boolean live() {
-                return session.isOpen() && session.grant(grant.room()) == grant;
-            }
-        };
+        return new TokenTimers.Slot(grant::timer, id -> grant.timer(id, timers::cancel),
+                () -> session.isOpen() && session.grant(grant.room()) == grant);
     }
 }

@@ -13,6 +13,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -24,14 +27,11 @@ import java.util.function.Supplier;
 @ApplicationScoped
 public class TokenTimers {
 
-    /** Where a token keeps its pending timer (-1: none); a timer acts only while it is the current one and live. */
-    interface Slot {
-        long timer();
-
-        void timer(long id);
-
-        /** Whether the token still guards something (an open connection, a room still held by it). */
-        boolean live();
+    /**
+     * Where a token keeps its pending timer (-1: none); a timer acts only while it is the current one and
+     * {@code live} (the token still guards something: an open connection, a room still held by it).
+     */
+    record Slot(LongSupplier timer, LongConsumer setTimer, BooleanSupplier live) {
     }
 
     private final Vertx vertx;
@@ -74,19 +74,19 @@ public class TokenTimers {
     private void arm(Slot slot, long delayMillis, Runnable fire) {
         long id = vertx.setTimer(Math.max(1, delayMillis), timer -> {
             // A refresh may have replaced this timer while it was firing: only the current one acts.
-            if (slot.timer() == timer && slot.live()) {
-                slot.timer(-1);
+            if (slot.timer().getAsLong() == timer && slot.live().getAsBoolean()) {
+                slot.setTimer().accept(-1);
                 fire.run();
             }
         });
-        slot.timer(id);
+        slot.setTimer().accept(id);
     }
 
     /** Stops the slot's timer, if any. */
     void cancel(Slot slot) {
-        long timer = slot.timer();
+        long timer = slot.timer().getAsLong();
         if (timer >= 0) {
-            slot.timer(-1);
+            slot.setTimer().accept(-1);
             vertx.cancelTimer(timer);
         }
     }

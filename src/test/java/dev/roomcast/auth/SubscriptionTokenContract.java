@@ -20,6 +20,7 @@ import java.util.Map;
 
 import static dev.roomcast.auth.TokenRefreshContract.REFRESH_AHEAD_SECONDS;
 import static dev.roomcast.auth.TokenRefreshContract.SKEW_SECONDS;
+import static dev.roomcast.auth.TokenRefreshContract.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -242,11 +243,5 @@ abstract class SubscriptionTokenContract {
         if (inMessage != null) {
             assertThat(reply.path("message").asText()).as(why).contains(inMessage);
         }
-    }
-
-    private static void assertRefused(WsClient client, String frame, String code) {
-        JsonNode reply = client.request(frame);
-        assertThat(reply.path("type").asText()).as(frame).isEqualTo("error");
-        assertThat(reply.path("code").asText()).as(frame).isEqualTo(code);
     }
 }
