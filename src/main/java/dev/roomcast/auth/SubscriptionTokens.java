@@ -77,6 +77,9 @@ public class SubscriptionTokens {
         if (sub == null) {
             throw new AuthenticationException("a subscription token needs a sub claim");
         }
+        if (jwt.getExpirationTime() <= 0) {
+            throw new AuthenticationException("a subscription token needs an exp claim"); // it would never expire
+        }
         boolean publish = false;
         boolean presence = false;
         if (IdentityResolver.hasClaim(jwt, ALLOW_CLAIM)) {

@@ -14,6 +14,7 @@ import dev.roomcast.protocol.ProtocolException;
 import dev.roomcast.protocol.ServerFrames;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -49,6 +50,9 @@ public class RoomTokens {
             return node.join(session, room, f.since(), f.epoch(), presenceEvents, f.id());
         }
         return TokenTimers.verified(() -> tokens.verify(f.token()), f.id()).thenCompose(grant -> {
+            if (!session.isOpen()) {
+                return CompletableFuture.<Void>completedFuture(null); // closed while the token was verified: join nothing
+            }
             check(session, room, grant, f.id());
             return node.join(session, room, grant, f.since(), f.epoch(), presenceEvents, f.id())
                     .thenRun(() -> watch(session, grant));
