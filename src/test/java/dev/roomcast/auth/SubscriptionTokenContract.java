@@ -37,7 +37,7 @@ abstract class SubscriptionTokenContract {
     @Inject
     Hub hub;
 
-    private final WsClients clients = new WsClients(() -> ws, () -> hub.connectionCount());
+    final WsClients clients = new WsClients(() -> ws, () -> hub.connectionCount());
 
     /** Signs a connection token with what the node trusts for connections. */
     abstract String sign(JwtClaimsBuilder claims);

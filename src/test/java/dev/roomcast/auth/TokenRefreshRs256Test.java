@@ -1,5 +1,6 @@
 package dev.roomcast.auth;
 
+import dev.roomcast.testing.HookBackend;
 import dev.roomcast.testing.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -14,6 +15,9 @@ import java.util.Map;
 @TestProfile(TokenRefreshRs256Test.Profile.class)
 class TokenRefreshRs256Test extends TokenRefreshContract {
 
+    /** The backend's join hook of this profile, started once. */
+    static final HookBackend JOIN_HOOK = new HookBackend();
+
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -22,6 +26,9 @@ class TokenRefreshRs256Test extends TokenRefreshContract {
             config.put("roomcast.limits.allowed-origins", "*");
             config.put("mp.jwt.verify.clock.skew", Integer.toString(SKEW_SECONDS));
             config.put("roomcast.auth.refresh-ahead", REFRESH_AHEAD_SECONDS + "s");
+            // For SubscriptionTokenRs256Test: a join hook on hooked-* rooms only, which a subscription token bypasses.
+            config.put("roomcast.hooks.join.url", JOIN_HOOK.url("/join"));
+            config.put("roomcast.hooks.join.rooms", "hooked-*");
             return config;
         }
     }
