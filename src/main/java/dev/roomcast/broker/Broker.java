@@ -44,13 +44,13 @@ public interface Broker {
     CompletionStage<Void> publishUser(String user, long publishedAtMillis, String from, String data);
 
     /**
-     * Where the room's history stands and, for a recovery, the messages after {@code since}. Offsets of
-     * another epoch mean nothing here: when {@code epoch} is not the room's, nothing is read or judged.
+     * Where the room's history stands and, with {@code since}, the messages after it (at most {@code limit}) and
+     * whether the history still reaches back to it: facts, which the node judges (a recovery's outcome, a
+     * {@code since} that cannot be one of this history's offsets).
      *
      * @param since null for the position only
-     * @param epoch the epoch the client's {@code since} belongs to (null with a null since)
      */
-    CompletionStage<HistoryPage> history(String room, StreamOffset since, String epoch, int limit);
+    CompletionStage<HistoryPage> history(String room, StreamOffset since, int limit);
 
     /** Whether the node currently receives what is published (subscriber connection up). */
     boolean isReady();

@@ -3,12 +3,13 @@ package dev.roomcast.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.testing.AppInstance;
 import dev.roomcast.testing.ClusterNode;
+import dev.roomcast.testing.InstanceClients;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +24,8 @@ class ScaleOutIT {
 
     static RedisServer redis;
     static AppInstance a, b;
-    final List<WsClient> clients = new ArrayList<>();
+    @RegisterExtension
+    final InstanceClients clients = new InstanceClients();
 
     @BeforeAll
     static void startCluster() {
@@ -39,18 +41,6 @@ class ScaleOutIT {
         if (redis != null) redis.close();
     }
 
-    @AfterEach
-    void closeClients() {
-        clients.forEach(WsClient::close);
-        clients.clear();
-    }
-
-    WsClient connect(AppInstance node, String user) {
-        WsClient c = WsClient.connect(node.wsUrl("user=" + user));
-        clients.add(c);
-        return c;
-    }
-
     long subscribers(String channel) {
         List<?> reply = (List<?>) redis.call("PUBSUB", "NUMSUB", channel);
         return (Long) reply.get(1);
@@ -58,7 +48,7 @@ class ScaleOutIT {
 
     @Test
     void roomMessagesCrossNodes() {
-        WsClient alice = connect(a, "alice"), bob = connect(b, "bob");
+        WsClient alice = clients.connect(a, "alice"), bob = clients.connect(b, "bob");
         alice.join("team");
         bob.join("team");
         alice.request("{\"type\":\"publish\",\"room\":\"team\",\"data\":{\"n\":1}}");
@@ -74,7 +64,7 @@ class ScaleOutIT {
 
     @Test
     void directMessagesReachTheUserOnEveryNode() {
-        WsClient onA = connect(a, "dana"), onB = connect(b, "dana"), sender = connect(b, "eve");
+        WsClient onA = clients.connect(a, "dana"), onB = clients.connect(b, "dana"), sender = clients.connect(b, "eve");
         assertThat(sender.request("{\"type\":\"send\",\"to\":\"dana\",\"data\":\"hi\"}").path("type").asText()).isEqualTo("ack");
         assertThat(onA.awaitType("direct").path("from").asText()).isEqualTo("eve");
         assertThat(onB.awaitType("direct").path("data").asText()).isEqualTo("hi");
@@ -82,7 +72,7 @@ class ScaleOutIT {
 
     @Test
     void httpPublishOnOneNodeReachesMembersOnTheOther() {
-        WsClient bob = connect(b, "bob");
+        WsClient bob = clients.connect(b, "bob");
         bob.join("workspace-42");
         given().baseUri(a.httpUrl()).body("{\"event\":\"comment\"}").contentType("application/json")
                 .when().post("/api/rooms/workspace-42/messages").then().statusCode(200);
@@ -91,7 +81,7 @@ class ScaleOutIT {
 
     @Test
     void leaveStopsCrossNodeDeliveryAndANodeWithoutMembersGetsNothing() {
-        WsClient alice = connect(a, "alice"), bob = connect(b, "bob");
+        WsClient alice = clients.connect(a, "alice"), bob = clients.connect(b, "bob");
         alice.join("quiet");
         bob.join("quiet");
         assertThat(subscribers("rc:{quiet}")).isEqualTo(2);
@@ -110,12 +100,12 @@ class ScaleOutIT {
     @Test
     void everyChannelIsUnsubscribedOnceAllClientsAreGone() {
         for (int i = 0; i < 20; i++) {
-            WsClient c = connect(i % 2 == 0 ? a : b, "u" + i);
+            WsClient c = clients.connect(i % 2 == 0 ? a : b, "u" + i);
             c.join("room-" + (i % 5));
             c.join("shared");
         }
         assertThat(subscribers("rc:{shared}")).isEqualTo(2);
-        closeClients();
+        clients.closeAll();
         await().atMost(Duration.ofSeconds(10)).until(() -> ((List<?>) redis.call("PUBSUB", "CHANNELS", "rc:*")).isEmpty());
     }
 
