@@ -2,9 +2,7 @@ package dev.roomcast.outbox;
 
 import dev.roomcast.broker.RedisBackend;
 import dev.roomcast.testing.RedisServer;
-import io.vertx.core.Vertx;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
+import dev.roomcast.testing.VertxRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,7 +14,6 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -28,29 +25,21 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisOutboxIT {
 
+    static VertxRedis redis;
     static RedisServer server;
-    static Vertx vertx;
-    static Redis client;
     static RedisBackend backend;
 
     @BeforeAll
     static void startRedis() {
-        server = RedisServer.start();
-        vertx = Vertx.vertx();
-        client = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.uri()).setMaxPoolSize(4));
-        backend = new RedisBackend(client, vertx, "rc", 100, Duration.ofMinutes(15));
+        redis = VertxRedis.start();
+        server = redis.server();
+        backend = new RedisBackend(redis.client(), redis.vertx(), "rc", 100, Duration.ofMinutes(15));
     }
 
     @AfterAll
-    static void stopRedis() throws Exception {
-        if (client != null) {
-            client.close();
-        }
-        if (vertx != null) {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        }
-        if (server != null) {
-            server.close();
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
         }
     }
 
@@ -106,12 +95,12 @@ class RedisOutboxIT {
         List<String> held = ids(join(a.take(10)));
         assertThat(held).hasSize(3);
         // a is alive and renews every 100 ms, well within the claim time: b gets nothing for three claim times.
-        long renewing = vertx.setPeriodic(100, t -> a.renew(held));
+        long renewing = redis.vertx().setPeriodic(100, t -> a.renew(held));
         try {
             await().during(claimIdle.multipliedBy(3)).atMost(claimIdle.multipliedBy(6))
                     .until(() -> join(b.take(10)).events().isEmpty());
         } finally {
-            vertx.cancelTimer(renewing);
+            redis.vertx().cancelTimer(renewing);
         }
         assertThat(join(a.renew(held))).containsExactlyElementsOf(held);
         // a dies (stops renewing): b takes its events over, and a no longer holds them.
