@@ -40,6 +40,42 @@ public interface Broker {
     CompletionStage<Void> publishUser(String user, long publishedAtMillis, String from, String data);
 
     /**
+     * {@link #publishRoom}, at most once per {@code idempotencyKey} and room within {@code windowMillis}: a
+     * publish with a key seen in that window stores and delivers nothing and returns the first publish's
+     * result, marked {@link Published#duplicate()}. The key is checked and recorded atomically with the publish,
+     * for every node of the cluster.
+     *
+     * @param idempotencyKey null: a plain publish
+     */
+    default CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data,
+            String idempotencyKey, long windowMillis) {
+        if (idempotencyKey == null) {
+            return publishRoom(room, publishedAtMillis, from, data);
+        }
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new UnsupportedOperationException(name() + " has no idempotent publish"));
+    }
+
+    /**
+     * Delivers a control command to every connection of {@code user}, on every node
+     * ({@link BrokerListener#onUserControl}).
+     */
+    default CompletionStage<Void> publishUserControl(String user, UserControl control) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new UnsupportedOperationException(name() + " has no user control"));
+    }
+
+    /**
+     * Reads a page of the room's history for the server API: at most {@code limit} messages after {@code since}
+     * (oldest first), or before it ({@code newestFirst}); without {@code since}, the oldest or the newest ones.
+     * {@link HistoryPage#complete()} is always true here; the page carries the room's epoch and latest offset.
+     */
+    default CompletionStage<HistoryPage> readHistory(String room, StreamOffset since, int limit, boolean newestFirst) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new UnsupportedOperationException(name() + " has no history reads"));
+    }
+
+    /**
      * Where the room's history stands and, for a recovery, the messages after {@code since}. Offsets of
      * another epoch mean nothing here: when {@code epoch} is not the room's, nothing is read or judged.
      *
@@ -59,7 +95,15 @@ public interface Broker {
     /** A short name for health output: "memory", "redis". */
     String name();
 
-    /** Offset and epoch the broker gave a published room message. */
-    record Published(StreamOffset offset, String epoch) {
+    /**
+     * Offset and epoch the broker gave a published room message.
+     *
+     * @param duplicate an idempotent publish whose key was seen within its window: this is the first publish's
+     *                  result, and nothing was published now
+     */
+    record Published(StreamOffset offset, String epoch, boolean duplicate) {
+        public Published(StreamOffset offset, String epoch) {
+            this(offset, epoch, false);
+        }
     }
 }

@@ -178,6 +178,13 @@ public final class RedisBroker implements Broker, RoomPositions {
             return;
         }
         String user = keys.userOf(channel);
+        if (user != null && RedisEnvelope.isControl(payload)) {
+            UserControl control = RedisEnvelope.control(payload);
+            if (control != null) {
+                l.onUserControl(user, control);
+            }
+            return;
+        }
         if (user != null) {
             Publication p = RedisEnvelope.directPublication(payload);
             if (p != null) {
@@ -202,6 +209,23 @@ public final class RedisBroker implements Broker, RoomPositions {
     }
 
     @Override
+    public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data,
+            String idempotencyKey, long windowMillis) {
+        if (idempotencyKey == null) {
+            return publishRoom(room, publishedAtMillis, from, data);
+        }
+        long start = System.nanoTime();
+        List<String> args = List.of(
+                keys.stream(room), keys.epoch(room), keys.roomChannel(room), keys.idempotency(room, idempotencyKey),
+                Long.toString(publishedAtMillis), from == null ? "" : from, data,
+                Integer.toString(historySize), Long.toString(historyTtlMillis), newEpoch(), Long.toString(windowMillis));
+        return eval(publish.script(RedisScripts.PUBLISH), 4, args)
+                .map(r -> new Published(StreamOffset.parse(r.get(0).toString()), r.get(1).toString(), r.size() > 2))
+                .onComplete(r -> observer.publish(Duration.ofNanos(System.nanoTime() - start), r.succeeded()))
+                .toCompletionStage();
+    }
+
+    @Override
     public CompletionStage<Void> publishRoomEvent(String room, String frame) {
         return redis.send(publish.request(keys.roomChannel(room), frame))
                 .<Void>mapEmpty().toCompletionStage();
@@ -213,6 +237,12 @@ public final class RedisBroker implements Broker, RoomPositions {
         String payload = RedisEnvelope.directPayload(publishedAtMillis, from, data);
         return redis.send(publish.request(keys.userChannel(user), payload))
                 .onComplete(r -> observer.publish(Duration.ofNanos(System.nanoTime() - start), r.succeeded()))
+                .<Void>mapEmpty().toCompletionStage();
+    }
+
+    @Override
+    public CompletionStage<Void> publishUserControl(String user, UserControl control) {
+        return redis.send(publish.request(keys.userChannel(user), RedisEnvelope.controlPayload(control)))
                 .<Void>mapEmpty().toCompletionStage();
     }
 
@@ -248,6 +278,24 @@ public final class RedisBroker implements Broker, RoomPositions {
             }
             return Future.succeededFuture(new HistoryPage(h.epoch, h.publications, complete, position));
         }).toCompletionStage();
+    }
+
+    @Override
+    public CompletionStage<HistoryPage> readHistory(String room, StreamOffset since, int limit, boolean newestFirst) {
+        List<String> args = List.of(keys.stream(room), keys.epoch(room), since == null ? "" : since.toString(),
+                Integer.toString(limit), newestFirst ? "1" : "0", Long.toString(historyTtlMillis), newEpoch());
+        return eval(RedisScripts.HISTORY_PAGE, 2, args).map(r -> {
+            String epoch = r.get(0).toString();
+            List<Publication> publications = new ArrayList<>();
+            for (Response entry : r.get(2)) {
+                Publication p = RedisEnvelope.streamEntry(room, entry.get(0).toString(), epoch, entry.get(1));
+                if (p != null) {
+                    publications.add(p);
+                }
+            }
+            String latest = str(r.get(1));
+            return new HistoryPage(epoch, publications, true, latest == null ? EMPTY : StreamOffset.parse(latest));
+        }).onFailure(e -> observer.failed("history")).toCompletionStage();
     }
 
     @Override

@@ -3,10 +3,12 @@ package dev.roomcast.hub;
 import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.Publication;
+import dev.roomcast.protocol.ServerFrames;
 
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerListener;
 import dev.roomcast.broker.HistoryPage;
+import dev.roomcast.broker.UserControl;
 import dev.roomcast.presence.JoinRecorder;
 import dev.roomcast.presence.Presence;
 import org.jboss.logging.Logger;
@@ -183,6 +185,25 @@ public final class Hub implements BrokerListener {
     public void onUserPublication(String user, Publication publication) {
         if (users.containsKey(user)) {
             onUserFrame(user, MessageFrames.direct(publication));
+        }
+    }
+
+    /**
+     * A command for the user's connections on this node: close them, or take them out of a room with a
+     * {@code removed} frame (the room's other members see {@code left} as after a leave).
+     */
+    @Override
+    public void onUserControl(String user, UserControl control) {
+        Group g = users.get(user);
+        if (g == null) {
+            return;
+        }
+        for (Session s : g.members) {
+            if (control instanceof UserControl.Disconnect d) {
+                s.close(d.code(), d.reason());
+            } else if (control instanceof UserControl.Remove r && leave(s, r.room(), true)) {
+                s.send(OutboundFrame.reply(ServerFrames.removed(r.room(), r.reason())));
+            }
         }
     }
 
