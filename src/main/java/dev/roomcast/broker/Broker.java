@@ -1,5 +1,6 @@
 package dev.roomcast.broker;
 
+import dev.roomcast.protocol.PresenceEvent;
 import dev.roomcast.protocol.StreamOffset;
 
 import java.util.concurrent.CompletionStage;
@@ -33,8 +34,11 @@ public interface Broker {
      */
     CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data);
 
-    /** Publishes a frame to the room's members without storing it (presence events). */
-    CompletionStage<Void> publishRoomEvent(String room, String frame);
+    /**
+     * Delivers a presence event to the room's nodes without storing it; every subscribed node gets it through
+     * {@link BrokerListener#onPresenceEvent}.
+     */
+    CompletionStage<Void> publishPresence(PresenceEvent event);
 
     /** Delivers a direct message to the user's connections on every node ({@link BrokerListener#onUserPublication}). */
     CompletionStage<Void> publishUser(String user, long publishedAtMillis, String from, String data);

@@ -1,6 +1,6 @@
 package dev.roomcast.broker;
 
-import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.PresenceEvent;
 import dev.roomcast.protocol.Publication;
 
 /** Receives what the broker delivers to this node. Called on I/O threads: must not block. */
@@ -9,8 +9,8 @@ public interface BrokerListener {
     /** A room message, once per node, in offset order per room. */
     void onPublication(Publication publication);
 
-    /** A frame for a room's members that is not part of its history (presence events). */
-    void onRoomFrame(String room, OutboundFrame frame);
+    /** A room's presence event, once per node; not part of its history. */
+    void onPresenceEvent(PresenceEvent event);
 
     /** A direct message for {@code user}'s connections on this node. */
     void onUserPublication(String user, Publication publication);

@@ -1,6 +1,6 @@
 package dev.roomcast.broker;
 
-import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.PresenceEvent;
 import dev.roomcast.protocol.Publication;
 import dev.roomcast.protocol.StreamOffset;
 
@@ -130,8 +130,8 @@ public final class MemoryBroker implements Broker {
     }
 
     @Override
-    public CompletionStage<Void> publishRoomEvent(String room, String frame) {
-        listener.onRoomFrame(room, OutboundFrame.presenceEvent(frame, room));
+    public CompletionStage<Void> publishPresence(PresenceEvent event) {
+        listener.onPresenceEvent(event);
         return DONE;
     }
 

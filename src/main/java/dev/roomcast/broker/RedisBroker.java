@@ -1,6 +1,6 @@
 package dev.roomcast.broker;
 
-import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.PresenceEvent;
 import dev.roomcast.protocol.Publication;
 import dev.roomcast.protocol.StreamOffset;
 import io.vertx.core.Future;
@@ -173,7 +173,10 @@ public final class RedisBroker implements Broker, RoomPositions {
                 }
                 cursor.live(p, l::onPublication);
             } else {
-                l.onRoomFrame(room, OutboundFrame.presenceEvent(payload, room));
+                PresenceEvent event = RedisEnvelope.presenceEvent(room, payload);
+                if (event != null) {
+                    l.onPresenceEvent(event);
+                }
             }
             return;
         }
@@ -226,8 +229,8 @@ public final class RedisBroker implements Broker, RoomPositions {
     }
 
     @Override
-    public CompletionStage<Void> publishRoomEvent(String room, String frame) {
-        return redis.send(publish.request(keys.roomChannel(room), frame))
+    public CompletionStage<Void> publishPresence(PresenceEvent event) {
+        return redis.send(publish.request(keys.roomChannel(event.room()), RedisEnvelope.presencePayload(event)))
                 .<Void>mapEmpty().toCompletionStage();
     }
 

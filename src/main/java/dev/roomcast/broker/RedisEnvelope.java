@@ -1,5 +1,6 @@
 package dev.roomcast.broker;
 
+import dev.roomcast.protocol.PresenceEvent;
 import dev.roomcast.protocol.Publication;
 import dev.roomcast.protocol.StreamOffset;
 import io.vertx.redis.client.Response;
@@ -8,7 +9,8 @@ import io.vertx.redis.client.Response;
  * What the Redis broker writes to pub/sub channels and streams: its own compact format, not client JSON.
  * <ul>
  * <li>room channel: {@code p1 <offset> <epoch> <ts> <from> <data>} (written by {@link RedisScripts#PUBLISH});
- * presence events, which are client frames, start with {@code {}</li>
+ * presence events {@code j1 <user>} ({@code joined}) and {@code l1 <user>} ({@code left}), the room being the
+ * channel's (published by the broker, or by the presence scripts with {@link #presencePayload})</li>
  * <li>user channel: {@code d1 <ts> <from> <data>}; control commands {@code c1 d <code> <reason>} (disconnect)
  * and {@code c1 r <room> <reason>} (remove from a room), which nodes of earlier versions ignore</li>
  * <li>stream entry: fields {@code t} (ts), {@code f} (from), {@code d} (data)</li>
@@ -16,14 +18,18 @@ import io.vertx.redis.client.Response;
  * {@code from} is empty when there is none (user names are never empty and have no spaces); {@code data} is
  * the rest of the payload, raw JSON. Versions before this format stored a stream entry as one field {@code b}
  * holding the client frame's tail ({@code "ts":..,"from":..,"data":..}}) and published complete client frames;
- * both are still read, so history written before an upgrade is recovered after it (see docs/operations.md).
+ * both are still read, so history written before an upgrade is recovered after it (see docs/operations.md), and so
+ * are the client frames they published as presence events.
  */
-final class RedisEnvelope {
+public final class RedisEnvelope {
 
     static final String ROOM_TAG = "p1 ";
     static final String DIRECT_TAG = "d1 ";
     static final String CONTROL_TAG = "c1 ";
+    static final String JOINED_TAG = "j1 ";
+    static final String LEFT_TAG = "l1 ";
     private static final String LEGACY_MESSAGE_PREFIX = "{\"type\":\"message\",\"room\":\"";
+    private static final String LEGACY_USER = ",\"user\":\"";
 
     private RedisEnvelope() {
     }
@@ -47,6 +53,38 @@ final class RedisEnvelope {
         StreamOffset offset = StreamOffset.parse(payload.substring(a, b));
         String epoch = payload.substring(b + 1, c);
         return offset == null ? null : body(payload, c + 1, room, offset, epoch);
+    }
+
+    /** A presence event as it goes on its room's channel. */
+    public static String presencePayload(PresenceEvent event) {
+        return (event.type() == PresenceEvent.Type.joined ? JOINED_TAG : LEFT_TAG) + event.user();
+    }
+
+    /** The presence event a room channel carried (a payload that is not a publication), or null when malformed. */
+    static PresenceEvent presenceEvent(String room, String payload) {
+        PresenceEvent.Type type = payload.startsWith(JOINED_TAG) ? PresenceEvent.Type.joined
+                : payload.startsWith(LEFT_TAG) ? PresenceEvent.Type.left : null;
+        if (type == null) {
+            return legacyPresenceFrame(room, payload);
+        }
+        // both tags are three characters; user names are never empty
+        return payload.length() > 3 ? new PresenceEvent(type, room, payload.substring(3)) : null;
+    }
+
+    /** {@code {"type":"joined"|"left","room":..,"user":..}}, as nodes of an earlier version published it. */
+    private static PresenceEvent legacyPresenceFrame(String room, String frame) {
+        int user = frame.indexOf(LEGACY_USER);
+        int end = user < 0 ? -1 : frame.indexOf('"', user + LEGACY_USER.length());
+        if (end < 0) {
+            return null;
+        }
+        String who = frame.substring(user + LEGACY_USER.length(), end);
+        for (PresenceEvent.Type type : PresenceEvent.Type.values()) {
+            if (frame.startsWith("{\"type\":\"" + type.name() + "\",")) {
+                return new PresenceEvent(type, room, who);
+            }
+        }
+        return null;
     }
 
     static String directPayload(long ts, String from, String data) {

@@ -2,6 +2,7 @@ package dev.roomcast.hub;
 
 import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.PresenceEvent;
 import dev.roomcast.protocol.Publication;
 import dev.roomcast.protocol.ServerFrames;
 
@@ -9,7 +10,7 @@ import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerListener;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.UserControl;
-import dev.roomcast.presence.JoinRecorder;
+import dev.roomcast.presence.AnnouncingPresence;
 import dev.roomcast.presence.Presence;
 import org.jboss.logging.Logger;
 
@@ -32,8 +33,8 @@ public final class Hub implements BrokerListener {
 
     private final Broker broker;
     private final Presence presence;
-    /** The presence store's one-round-trip join, when it has one (Redis); null otherwise. */
-    private final JoinRecorder joins;
+    /** The presence store's one-round-trip join and leave, when it has them (Redis); null otherwise. */
+    private final AnnouncingPresence announcing;
     private final DeliveryObserver observer;
     private final ConcurrentHashMap<String, Group> rooms = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Group> users = new ConcurrentHashMap<>();
@@ -42,7 +43,7 @@ public final class Hub implements BrokerListener {
     public Hub(Broker broker, Presence presence, DeliveryObserver observer) {
         this.broker = broker;
         this.presence = presence;
-        this.joins = presence instanceof JoinRecorder recorder ? recorder : null;
+        this.announcing = presence instanceof AnnouncingPresence a ? a : null;
         this.observer = observer;
     }
 
@@ -86,7 +87,7 @@ public final class Hub implements BrokerListener {
      * recorded, with whether this was the user's first connection in the room. Joining twice is a no-op.
      *
      * @param plain a join without recovery: presence may announce {@code joined} and read the history
-     *              position in the same round trip (where presence is a {@link JoinRecorder})
+     *              position in the same round trip (where presence is an {@link AnnouncingPresence})
      */
     public CompletionStage<JoinOutcome> join(Session session, String room, boolean presenceEvents, boolean plain) {
         if (!session.addRoom(room, presenceEvents)) {
@@ -102,9 +103,8 @@ public final class Hub implements BrokerListener {
             return group;
         });
         return g.subscribed
-                .thenCompose(x -> plain && joins != null
-                        ? joins.recordJoin(room, session.user(), session.id(),
-                                        eventFrame("joined", room, session.user()), maxMembersForEvents)
+                .thenCompose(x -> plain && announcing != null
+                        ? announcing.recordJoin(room, session.user(), session.id(), maxMembersForEvents)
                                 .thenApply(j -> new JoinOutcome(true, j.firstOfUser(), j.users(), true, j.position()))
                         : presence.add(room, session.user(), session.id())
                                 .thenApply(c -> new JoinOutcome(true, c.userChanged(), c.users(), false, null)))
@@ -126,11 +126,18 @@ public final class Hub implements BrokerListener {
         if (!removeFromRoom(session, room)) {
             return false;
         }
-        presence.removeAndAnnounce(room, session.user(), session.id(),
-                        announce ? eventFrame("left", room, session.user()) : null, maxMembersForEvents)
+        if (announcing != null) {
+            announcing.recordLeave(room, session.user(), session.id(), announce, maxMembersForEvents)
+                    .exceptionally(e -> {
+                        logFailure("presence remove " + room, e);
+                        return null;
+                    });
+            return true;
+        }
+        presence.remove(room, session.user(), session.id())
                 .thenAccept(change -> {
-                    if (announce && change.userChanged() && !change.announced()) {
-                        announce(room, "left", session.user(), change.users());
+                    if (announce && change.userChanged()) {
+                        announce(PresenceEvent.left(room, session.user()), change.users());
                     }
                 })
                 .exceptionally(e -> logFailure("presence remove " + room, e));
@@ -152,17 +159,12 @@ public final class Hub implements BrokerListener {
         return true;
     }
 
-    /** Publishes a presence event ({@code joined}/{@code left}) to the room's members on every node. */
-    public void announce(String room, String event, String user, int usersInRoom) {
+    /** Publishes a presence event to the room's members on every node, unless the room has too many users. */
+    public void announce(PresenceEvent event, int usersInRoom) {
         if (usersInRoom > maxMembersForEvents) {
             return;
         }
-        broker.publishRoomEvent(room, eventFrame(event, room, user)).exceptionally(e -> logFailure("presence event " + room, e));
-    }
-
-    /** A {@code joined}/{@code left} frame; room and user names need no JSON escaping (see Names). */
-    static String eventFrame(String event, String room, String user) {
-        return "{\"type\":\"" + event + "\",\"room\":\"" + room + "\",\"user\":\"" + user + "\"}";
+        broker.publishPresence(event).exceptionally(e -> logFailure("presence event " + event.room(), e));
     }
 
     private volatile int maxMembersForEvents = Integer.MAX_VALUE;
@@ -207,8 +209,15 @@ public final class Hub implements BrokerListener {
         }
     }
 
+    /** Builds the {@code joined}/{@code left} frame once for this node, for the members who want events. */
     @Override
-    public void onRoomFrame(String room, OutboundFrame frame) {
+    public void onPresenceEvent(PresenceEvent event) {
+        if (rooms.containsKey(event.room())) {
+            onRoomFrame(event.room(), MessageFrames.presence(event));
+        }
+    }
+
+    private void onRoomFrame(String room, OutboundFrame frame) {
         Group g = rooms.get(room);
         if (g == null) {
             return;

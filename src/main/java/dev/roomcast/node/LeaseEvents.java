@@ -5,6 +5,7 @@ import dev.roomcast.hub.Session;
 import dev.roomcast.presence.ClusterView;
 import dev.roomcast.presence.LeaseListener;
 import dev.roomcast.presence.Presence;
+import dev.roomcast.protocol.PresenceEvent;
 
 import java.util.ArrayList;
 
@@ -21,7 +22,7 @@ public final class LeaseEvents implements LeaseListener {
 
     @Override
     public void departed(String room, String user, int remaining) {
-        hub.announce(room, "left", user, remaining);
+        hub.announce(PresenceEvent.left(room, user), remaining);
     }
 
     @Override
@@ -36,7 +37,7 @@ public final class LeaseEvents implements LeaseListener {
             for (String room : new ArrayList<>(s.rooms())) {
                 presence.add(room, s.user(), s.id()).thenAccept(change -> {
                     if (change.userChanged()) {
-                        hub.announce(room, "joined", s.user(), change.users());
+                        hub.announce(PresenceEvent.joined(room, s.user()), change.users());
                     }
                 });
             }

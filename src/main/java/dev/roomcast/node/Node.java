@@ -13,6 +13,7 @@ import dev.roomcast.protocol.Member;
 import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.Names;
 import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.PresenceEvent;
 import dev.roomcast.protocol.ProtocolException;
 import dev.roomcast.protocol.Publication;
 import dev.roomcast.protocol.ServerFrames;
@@ -129,7 +130,7 @@ public final class Node {
                     return position.thenApply(page -> {
                         finishJoin(session, room, since, epoch, replyId, page, hookData);
                         if (outcome.firstOfUser() && !outcome.announced()) {
-                            hub.announce(room, "joined", session.user(), outcome.users());
+                            hub.announce(PresenceEvent.joined(room, session.user()), outcome.users());
                         }
                         return (Void) null;
                     });

@@ -33,12 +33,13 @@ final class PresenceScripts {
             """);
 
     /**
-     * A plain join in one round trip: {@link #ADD}'s count, the {@code joined} event when it is the user's first
-     * connection and the room has at most max users, and the history position
+     * A plain join in one round trip: {@link #ADD}'s count, the {@code joined} event (the broker's envelope,
+     * {@code RedisEnvelope}) when it is the user's first connection and the room has at most max users, and the
+     * history position
      * ({@link RedisScripts#POSITION}, as the broker's history read finds it: the epoch, created if missing,
      * and the latest entry).
      * KEYS: presence, users, node rooms, stream, epoch, channel.
-     * ARGV: node|user, user, room, #node, ttl ms, candidate epoch, max users for events, joined frame.
+     * ARGV: node|user, user, room, #node, ttl ms, candidate epoch, max users for events, joined event payload.
      * Returns {user connections, users, epoch, latest id or false}.
      */
     static final RedisScript JOIN = new RedisScript(COUNT_CONNECTION + """
@@ -52,9 +53,9 @@ final class PresenceScripts {
             """);
 
     /**
-     * Removes a connection; then the {@code left} event when it was the user's last connection and at most
-     * max users remain. KEYS: presence, users, node rooms, channel. ARGV: node|user, user, room, #node,
-     * max users for events, left frame ('' for none). Returns {user connections, users}.
+     * Removes a connection; then the {@code left} event (the broker's envelope) when it was the user's last
+     * connection and at most max users remain. KEYS: presence, users, node rooms, channel. ARGV: node|user, user,
+     * room, #node, max users for events, left event payload ('' for none). Returns {user connections, users}.
      */
     static final RedisScript LEAVE = new RedisScript("""
             if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then

@@ -1,11 +1,13 @@
 package dev.roomcast.presence;
 
 import dev.roomcast.protocol.Member;
+import dev.roomcast.protocol.PresenceEvent;
 import dev.roomcast.protocol.StreamOffset;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.PoolBusyRetry;
 import dev.roomcast.broker.RedisBackend;
 import dev.roomcast.broker.RedisBroker;
+import dev.roomcast.broker.RedisEnvelope;
 import dev.roomcast.broker.RedisKeys;
 import dev.roomcast.broker.RedisScript;
 import dev.roomcast.broker.RoomPositions;
@@ -21,7 +23,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /** Cluster-wide presence in Redis; see {@link PresenceScripts} for the layout. */
-public final class RedisPresence implements Presence, JoinRecorder, ClusterView {
+public final class RedisPresence implements Presence, AnnouncingPresence, ClusterView {
 
     /** SSCAN's COUNT when the room lists of the nodes are read for the server API. */
     private static final int SCAN_COUNT = 1000;
@@ -76,17 +78,18 @@ public final class RedisPresence implements Presence, JoinRecorder, ClusterView 
 
     @Override
     public CompletionStage<Change> remove(String room, String user, String connectionId) {
-        return removeAndAnnounce(room, user, connectionId, null, 0);
+        return recordLeave(room, user, connectionId, false, 0);
     }
 
     /** One round trip instead of three (add, history position, joined event). */
     @Override
-    public CompletionStage<RecordedJoin> recordJoin(String room, String user, String connectionId, String joinedEvent,
+    public CompletionStage<RecordedJoin> recordJoin(String room, String user, String connectionId,
             int maxUsersForEvents) {
         List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), nodeRoomsKey(room),
                 keys.stream(room), keys.epoch(room), keys.roomChannel(room),
                 node + "|" + user, user, room, "#" + node, Long.toString(historyTtlMillis),
-                RedisBroker.newEpoch(), Integer.toString(maxUsersForEvents), joinedEvent);
+                RedisBroker.newEpoch(), Integer.toString(maxUsersForEvents),
+                RedisEnvelope.presencePayload(PresenceEvent.joined(room, user)));
         return prepared(PresenceScripts.JOIN, room).compose(script -> script.eval(redis, 6, args)).map(r -> {
             StreamOffset latest = r.get(3) == null ? null : StreamOffset.parse(r.get(3).toString());
             HistoryPage position = positions.positioned(room, r.get(2).toString(), latest);
@@ -96,14 +99,15 @@ public final class RedisPresence implements Presence, JoinRecorder, ClusterView 
 
     /** One round trip instead of two (remove, left event). */
     @Override
-    public CompletionStage<Change> removeAndAnnounce(String room, String user, String connectionId, String leftEvent,
+    public CompletionStage<Change> recordLeave(String room, String user, String connectionId, boolean announce,
             int maxUsersForEvents) {
         List<String> args = List.of(keys.presence(room), keys.presenceUsers(room), nodeRoomsKey(room),
                 keys.roomChannel(room), node + "|" + user, user, room, "#" + node,
-                Integer.toString(maxUsersForEvents), leftEvent == null ? "" : leftEvent);
+                Integer.toString(maxUsersForEvents),
+                announce ? RedisEnvelope.presencePayload(PresenceEvent.left(room, user)) : "");
         return PoolBusyRetry.retry(() -> prepared(PresenceScripts.LEAVE, room)
                         .compose(script -> script.eval(redis, 4, args)).toCompletionStage())
-                .thenApply(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger(), leftEvent != null));
+                .thenApply(r -> new Change(r.get(0).toInteger() == 0, r.get(1).toInteger()));
     }
 
     private List<String> args(String room, String user) {

@@ -1,8 +1,9 @@
 package dev.roomcast.protocol;
 
 /**
- * The client frames of publications: {@code message} (a room's) and {@code direct} (a user's). Built once per node
- * per publication, on the node that delivers it, and shared by every local recipient as one {@link OutboundFrame}.
+ * The client frames of what the broker delivers: {@code message} (a room's publication), {@code direct} (a user's)
+ * and the presence events {@code joined}/{@code left}. Built once per node per publication or event, on the node
+ * that delivers it, and shared by every local recipient as one {@link OutboundFrame}.
  * Hand-encoded rather than serialized by Jackson: this runs for every delivered message, and a
  * {@code StringBuilder} sized once with the data appended untouched costs one copy and no reflection or
  * intermediate tree; the fields are fixed and {@code room}/{@code offset}/{@code epoch} need no escaping
@@ -30,6 +31,15 @@ public final class MessageFrames {
         sb.append("{\"type\":\"direct\",");
         appendBody(sb, p);
         return OutboundFrame.direct(sb.toString(), p.time());
+    }
+
+    /**
+     * {@code {"type":"joined"|"left","room":..,"user":..}}; room and user names need no JSON escaping
+     * ({@link Names}).
+     */
+    public static OutboundFrame presence(PresenceEvent e) {
+        String text = "{\"type\":\"" + e.type().name() + "\",\"room\":\"" + e.room() + "\",\"user\":\"" + e.user() + "\"}";
+        return OutboundFrame.presenceEvent(text, e.room());
     }
 
     /** {@code "ts":..,"from":..,"data":..}}; {@code from} is left out when null. */

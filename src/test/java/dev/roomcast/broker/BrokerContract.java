@@ -2,6 +2,7 @@ package dev.roomcast.broker;
 
 import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.PresenceEvent;
 import dev.roomcast.protocol.Publication;
 import dev.roomcast.protocol.StreamOffset;
 import org.junit.jupiter.api.AfterEach;
@@ -56,8 +57,8 @@ abstract class BrokerContract {
             }
 
             @Override
-            public void onRoomFrame(String room, OutboundFrame frame) {
-                events.add(new Delivery(room, frame));
+            public void onPresenceEvent(PresenceEvent event) {
+                events.add(new Delivery(event.room(), MessageFrames.presence(event)));
             }
 
             @Override
@@ -251,7 +252,7 @@ abstract class BrokerContract {
         get(broker.subscribeRoom(room));
         HistoryPage before = get(broker.history(room, null, null, 10));
         String event = "{\"type\":\"joined\",\"room\":\"" + room + "\",\"user\":\"alice\"}";
-        get(broker.publishRoomEvent(room, event));
+        get(broker.publishPresence(PresenceEvent.joined(room, "alice")));
         await().atMost(TIMEOUT).until(() -> eventsOf(room).size() == 1);
         assertThat(deliveredTo(room)).isEmpty();
         OutboundFrame f = eventsOf(room).get(0);

@@ -92,4 +92,17 @@ class RedisBrokerIT extends BrokerContract {
         assertThat(rooms.get(2)).isEqualTo(new Publication(room, StreamOffset.parse("9999999999999-0"), first.epoch(),
                 TS, "carol", "[1]"));
     }
+
+    /** A rolling upgrade: presence events that nodes of earlier versions published as client frames still arrive. */
+    @Test
+    void presenceFramesOfAnEarlierVersionAreStillRead() throws Exception {
+        String room = room();
+        get(broker.subscribeRoom(room));
+        String oldFrame = "{\"type\":\"left\",\"room\":\"" + room + "\",\"user\":\"bob\"}";
+        redis(Request.cmd(Command.PUBLISH).arg(keys.roomChannel(room)).arg(oldFrame));
+        await().atMost(TIMEOUT).until(() -> events.size() == 1);
+        assertThat(events.get(0).target()).isEqualTo(room);
+        assertThat(events.get(0).frame().text()).isEqualTo(oldFrame);
+        assertThat(rooms).isEmpty();
+    }
 }

@@ -4,6 +4,7 @@ import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.MemoryBroker;
 import dev.roomcast.presence.LocalPresence;
 import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.PresenceEvent;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -114,7 +115,7 @@ class HubTest {
         get(hub.join(session("c1", "alice", loud), "r", true, true));
         get(hub.join(session("c2", "bob", quiet), "r", false, true));
 
-        hub.announce("r", "joined", "carol", 3);
+        hub.announce(PresenceEvent.joined("r", "carol"), 3);
         assertThat(loud.texts()).containsExactly("{\"type\":\"joined\",\"room\":\"r\",\"user\":\"carol\"}");
         assertThat(quiet.frames).isEmpty();
         publish("r", "2");
@@ -126,9 +127,9 @@ class HubTest {
         ListSink sink = new ListSink();
         get(hub.join(session("c1", "alice", sink), "r", true, true));
         hub.setMaxMembersForEvents(2);
-        hub.announce("r", "joined", "bob", 3);
+        hub.announce(PresenceEvent.joined("r", "bob"), 3);
         assertThat(sink.frames).isEmpty();
-        hub.announce("r", "joined", "bob", 2);
+        hub.announce(PresenceEvent.joined("r", "bob"), 2);
         assertThat(sink.frames).hasSize(1);
     }
 
@@ -239,8 +240,8 @@ class HubTest {
         }
 
         @Override
-        public CompletionStage<Void> publishRoomEvent(String room, String frame) {
-            return delegate.publishRoomEvent(room, frame);
+        public CompletionStage<Void> publishPresence(PresenceEvent event) {
+            return delegate.publishPresence(event);
         }
 
         @Override
