@@ -108,12 +108,27 @@ public final class Hub implements BrokerListener {
                                 .thenApply(j -> new JoinOutcome(true, j.firstOfUser(), j.users(), true, j.position()))
                         : presence.add(room, session.user(), session.id())
                                 .thenApply(c -> new JoinOutcome(true, c.userChanged(), c.users(), false, null)))
+                .thenCompose(outcome -> session.isMember(room)
+                        ? CompletableFuture.completedFuture(outcome)
+                        : forgetOvertakenJoin(session, room, outcome))
                 .whenComplete((outcome, failure) -> {
                     if (failure != null) {
                         // Nothing stays joined when the subscription or presence write failed.
                         removeFromRoom(session, room);
                     }
                 });
+    }
+
+    /**
+     * The connection left the room while its join was in flight (it closed, or the server removed it): that leave
+     * found no presence entry yet, so the one the join just wrote is removed here — with {@code left} when the join
+     * announced {@code joined} — and nobody else is told the user joined.
+     */
+    private CompletionStage<JoinOutcome> forgetOvertakenJoin(Session session, String room, JoinOutcome outcome) {
+        CompletionStage<?> removed = announcing != null
+                ? announcing.recordLeave(room, session.user(), session.id(), outcome.announced(), maxMembersForEvents)
+                : presence.remove(room, session.user(), session.id());
+        return removed.thenApply(x -> new JoinOutcome(outcome.added(), false, outcome.users(), true, outcome.position()));
     }
 
     /**
