@@ -67,10 +67,9 @@ public class ClusterResource {
                     + "others' as of their last lease renewal (at most roomcast.presence.lease-refresh old)")
     @APIResponse(responseCode = "200", description = "the nodes, sorted by id")
     public Uni<Info> info() {
-        return Uni.createFrom().completionStage(node::nodes)
-                .onItem().transform(nodes -> new Info(nodes.stream()
-                        .map(n -> new NodeInfo(n.node(), n.connections(), n.rooms())).toList()))
-                .onFailure().transform(ApiError::from);
+        return NodeCalls.answer(node::nodes,
+                nodes -> new Info(nodes.stream()
+                        .map(n -> new NodeInfo(n.node(), n.connections(), n.rooms())).toList()));
     }
 
     @GET
@@ -87,9 +86,8 @@ public class ClusterResource {
             @Parameter(description = "the `next` of the previous page") @QueryParam("cursor") String cursor,
             @Parameter(description = "at most this many rooms, 1-1000", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "1000", defaultValue = "100")) @QueryParam("limit") @DefaultValue("100") String limit) {
         int max = ApiParams.integer("limit", limit);
-        return Uni.createFrom().completionStage(() -> node.rooms(prefix, cursor, max))
-                .onItem().transform(ClusterResource::page)
-                .onFailure().transform(ApiError::from);
+        return NodeCalls.answer(() -> node.rooms(prefix, cursor, max),
+                ClusterResource::page);
     }
 
     private static Rooms page(ClusterView.RoomPage page) {

@@ -91,9 +91,8 @@ public class MessagesResource {
         requireRoom(room);
         requireFrom(from);
         String data = JsonBody.require(body, maxMessageSize);
-        return Uni.createFrom().completionStage(() -> node.publish(room, from, data, idempotencyKey))
-                .onItem().transform(p -> new Published(room, p.offset().toString(), p.epoch()))
-                .onFailure().transform(ApiError::from);
+        return NodeCalls.answer(() -> node.publish(room, from, data, idempotencyKey),
+                p -> new Published(room, p.offset().toString(), p.epoch()));
     }
 
     static final String IDEMPOTENCY_KEY_DOC = "1-128 characters of A-Z a-z 0-9 _ . : @ / -: a publish to the same room "
@@ -170,9 +169,8 @@ public class MessagesResource {
         }
         List<Node.Message> messages = b.rooms().stream()
                 .map(room -> new Node.Message(room, b.from(), b.data(), b.idempotencyKey())).toList();
-        return Uni.createFrom().completionStage(() -> node.publishAll(messages))
-                .onItem().transform(outcomes -> Results.of(outcomes.stream().map(Result::of).toList()))
-                .onFailure().transform(ApiError::from);
+        return NodeCalls.answer(() -> node.publishAll(messages),
+                outcomes -> Results.of(outcomes.stream().map(Result::of).toList()));
     }
 
     @POST
@@ -189,10 +187,10 @@ public class MessagesResource {
             schema = @Schema(implementation = BatchDoc.class))) String body) {
         List<ApiRequests.BatchItem> items = ApiRequests.batch(body, maxMessageSize);
         List<Node.Message> publishable = items.stream().filter(i -> !i.tooLarge()).map(ApiRequests.BatchItem::message).toList();
-        return Uni.createFrom().completionStage(() -> publishable.isEmpty()
+        return NodeCalls.answer(() -> publishable.isEmpty()
                         ? java.util.concurrent.CompletableFuture.completedFuture(List.<Node.Outcome>of())
-                        : node.publishAll(publishable))
-                .onItem().transform(outcomes -> {
+                        : node.publishAll(publishable),
+                outcomes -> {
                     java.util.Iterator<Node.Outcome> published = outcomes.iterator();
                     List<Result> results = new java.util.ArrayList<>(items.size());
                     for (ApiRequests.BatchItem item : items) {
@@ -202,8 +200,7 @@ public class MessagesResource {
                                 : Result.of(published.next()));
                     }
                     return Results.of(results);
-                })
-                .onFailure().transform(ApiError::from);
+                });
     }
 
     /** A message of a room's history, as members received it. */
@@ -242,11 +239,10 @@ public class MessagesResource {
             throw new ApiError(400, ErrorCode.bad_request, "order is oldest or newest");
         }
         int max = ApiParams.integer("limit", limit);
-        return Uni.createFrom().completionStage(() -> node.history(room, since, epoch, max, order.equals("newest")))
-                .onItem().transform(page -> new History(room, page.epoch(), page.latest().toString(),
+        return NodeCalls.answer(() -> node.history(room, since, epoch, max, order.equals("newest")),
+                page -> new History(room, page.epoch(), page.latest().toString(),
                         page.publications().stream().map(p -> new HistoryMessage(p.offset().toString(), p.time(), p.from(),
-                                p.data())).toList()))
-                .onFailure().transform(ApiError::from);
+                                p.data())).toList()));
     }
 
     @POST
@@ -267,9 +263,8 @@ public class MessagesResource {
         }
         requireFrom(from);
         String data = JsonBody.require(body, maxMessageSize);
-        return Uni.createFrom().completionStage(node.send(user, from, data))
-                .onItem().transform(x -> new Sent(user))
-                .onFailure(e -> !(e instanceof ApiError)).transform(MessagesResource::unavailable);
+        return NodeCalls.answer(() -> node.send(user, from, data),
+                x -> new Sent(user));
     }
 
     @GET
@@ -280,9 +275,8 @@ public class MessagesResource {
     public Uni<RoomPresence> presence(
             @Parameter(description = "a valid room name, URL-encoded") @PathParam("room") String room) {
         requireRoom(room);
-        return Uni.createFrom().completionStage(node.presence(room))
-                .onItem().transform(members -> new RoomPresence(room, members.size(), members))
-                .onFailure(e -> !(e instanceof ApiError)).transform(MessagesResource::unavailable);
+        return NodeCalls.answer(() -> node.presence(room),
+                members -> new RoomPresence(room, members.size(), members));
     }
 
     private static void requireRoom(String room) {
@@ -297,7 +291,4 @@ public class MessagesResource {
         }
     }
 
-    private static Throwable unavailable(Throwable e) {
-        return new ApiError(503, ErrorCode.unavailable, "the message broker is unavailable, retry later");
-    }
 }

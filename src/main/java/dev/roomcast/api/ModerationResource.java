@@ -71,9 +71,8 @@ public class ModerationResource {
             @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = DisconnectDoc.class))) String body) {
         ApiRequests.Disconnect d = ApiRequests.disconnect(body);
-        return Uni.createFrom().completionStage(() -> node.disconnect(user, d.code(), d.reason()))
-                .onItem().transform(x -> new Sent(user, null))
-                .onFailure().transform(ApiError::from);
+        return NodeCalls.answer(() -> node.disconnect(user, d.code(), d.reason()),
+                x -> new Sent(user, null));
     }
 
     @POST
@@ -87,8 +86,7 @@ public class ModerationResource {
             @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = RemoveDoc.class))) String body) {
         ApiRequests.Remove r = ApiRequests.remove(body);
-        return Uni.createFrom().completionStage(() -> node.remove(user, r.room(), r.reason()))
-                .onItem().transform(x -> new Sent(user, r.room()))
-                .onFailure().transform(ApiError::from);
+        return NodeCalls.answer(() -> node.remove(user, r.room(), r.reason()),
+                x -> new Sent(user, r.room()));
     }
 }

@@ -3,6 +3,7 @@ package dev.roomcast.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.testing.AppInstance;
 import dev.roomcast.testing.ClusterNode;
+import dev.roomcast.testing.InstanceClients;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import io.restassured.RestAssured;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +33,7 @@ class PresenceIT {
 
     static RedisServer redis;
     static AppInstance a, b;
-    final List<WsClient> clients = new ArrayList<>();
+    final InstanceClients clients = new InstanceClients();
 
     @BeforeAll
     static void start() {
@@ -44,21 +44,16 @@ class PresenceIT {
 
     @AfterAll
     static void stop() {
-        if (a != null) a.close();
-        if (b != null) b.close();
-        if (redis != null) redis.close();
+        ClusterNode.stop(a, b, redis);
     }
 
     @AfterEach
     void closeClients() {
-        clients.forEach(WsClient::close);
-        clients.clear();
+        clients.closeAll();
     }
 
     WsClient connect(AppInstance node, String user) {
-        WsClient c = WsClient.connect(node.wsUrl("user=" + user));
-        clients.add(c);
-        return c;
+        return clients.connect(node, user);
     }
 
     static Map<String, Integer> members(JsonNode presence) {

@@ -3,6 +3,7 @@ package dev.roomcast.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.testing.AppInstance;
 import dev.roomcast.testing.ClusterNode;
+import dev.roomcast.testing.InstanceClients;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +24,7 @@ class ScaleOutIT {
 
     static RedisServer redis;
     static AppInstance a, b;
-    final List<WsClient> clients = new ArrayList<>();
+    final InstanceClients clients = new InstanceClients();
 
     @BeforeAll
     static void startCluster() {
@@ -34,21 +35,16 @@ class ScaleOutIT {
 
     @AfterAll
     static void stopCluster() {
-        if (a != null) a.close();
-        if (b != null) b.close();
-        if (redis != null) redis.close();
+        ClusterNode.stop(a, b, redis);
     }
 
     @AfterEach
     void closeClients() {
-        clients.forEach(WsClient::close);
-        clients.clear();
+        clients.closeAll();
     }
 
     WsClient connect(AppInstance node, String user) {
-        WsClient c = WsClient.connect(node.wsUrl("user=" + user));
-        clients.add(c);
-        return c;
+        return clients.connect(node, user);
     }
 
     long subscribers(String channel) {

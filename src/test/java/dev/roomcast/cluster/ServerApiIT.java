@@ -3,6 +3,7 @@ package dev.roomcast.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.testing.AppInstance;
 import dev.roomcast.testing.ClusterNode;
+import dev.roomcast.testing.InstanceClients;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import io.restassured.path.json.JsonPath;
@@ -30,7 +31,7 @@ class ServerApiIT {
     static final String KEY = "it-api-key";
     static RedisServer redis;
     static AppInstance a, b;
-    final List<WsClient> clients = new ArrayList<>();
+    final InstanceClients clients = new InstanceClients();
 
     @BeforeAll
     static void startCluster() {
@@ -41,21 +42,12 @@ class ServerApiIT {
 
     @AfterAll
     static void stopCluster() {
-        if (a != null) a.close();
-        if (b != null) b.close();
-        if (redis != null) redis.close();
+        ClusterNode.stop(a, b, redis);
     }
 
     @AfterEach
     void closeClients() {
-        clients.forEach(WsClient::close);
-        clients.clear();
-    }
-
-    WsClient connect(AppInstance node, String user) {
-        WsClient c = WsClient.connect(node.wsUrl("user=" + user));
-        clients.add(c);
-        return c;
+        clients.closeAll();
     }
 
     static RequestSpecification api(AppInstance node) {
@@ -72,7 +64,7 @@ class ServerApiIT {
 
     @Test
     void disconnectReachesTheUsersConnectionsOnBothInstances() {
-        WsClient onA = connect(a, "mallory"), onB = connect(b, "mallory"), bob = connect(b, "bob");
+        WsClient onA = clients.connect(a, "mallory"), onB = clients.connect(b, "mallory"), bob = clients.connect(b, "bob");
         post(a, "/api/users/mallory/disconnect", "{\"code\":4403,\"reason\":\"banned\"}", 200);
         for (WsClient c : List.of(onA, onB)) {
             assertThat(c.awaitClose(Duration.ofSeconds(10))).isEqualTo(4403);
@@ -83,7 +75,7 @@ class ServerApiIT {
 
     @Test
     void removeReachesTheUsersConnectionOnTheOtherInstance() {
-        WsClient carol = connect(b, "carol"), bob = connect(a, "bob");
+        WsClient carol = clients.connect(b, "carol"), bob = clients.connect(a, "bob");
         carol.join("mod");
         carol.join("lobby");
         bob.join("mod");
@@ -103,7 +95,7 @@ class ServerApiIT {
 
     @Test
     void historyIsWhatTheMembersOfBothInstancesReceived() {
-        WsClient onA = connect(a, "reader-a"), onB = connect(b, "reader-b");
+        WsClient onA = clients.connect(a, "reader-a"), onB = clients.connect(b, "reader-b");
         onA.join("hist");
         onB.join("hist");
         for (int i = 1; i <= 6; i++) {
@@ -152,7 +144,7 @@ class ServerApiIT {
 
     @Test
     void idempotentRetriesToTheOtherInstancePublishOnce() {
-        WsClient member = connect(b, "idem");
+        WsClient member = clients.connect(b, "idem");
         member.join("idem-1");
         member.join("idem-2");
         JsonPath first = post(a, "/api/rooms/idem-1/messages?idempotency_key=order-1042", "{\"paid\":1}", 200);
@@ -186,7 +178,7 @@ class ServerApiIT {
 
     @Test
     void aBatchReportsEachMessageAndAFailureDoesNotStopTheOthers() {
-        WsClient member = connect(a, "batcher");
+        WsClient member = clients.connect(a, "batcher");
         member.join("batch-room");
         JsonPath results = post(b, "/api/batch", "{\"messages\":[{\"room\":\"batch-room\",\"data\":1},"
                 + "{\"room\":\"no room!\",\"data\":2},{\"room\":\"batch-room\",\"data\":3}]}", 200);
@@ -198,7 +190,7 @@ class ServerApiIT {
 
     @Test
     void infoShowsBothNodesAndRoomsCountTheirMembersClusterWide() {
-        WsClient x = connect(a, "ux"), y = connect(b, "uy"), z = connect(b, "uz");
+        WsClient x = clients.connect(a, "ux"), y = clients.connect(b, "uy"), z = clients.connect(b, "uz");
         x.join("team-red");
         y.join("team-red");
         z.join("team-blue");
