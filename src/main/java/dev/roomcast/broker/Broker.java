@@ -72,21 +72,20 @@ public interface Broker {
     /**
      * Reads a page of the room's history for the server API: at most {@code limit} messages after {@code since}
      * (oldest first), or before it ({@code newestFirst}); without {@code since}, the oldest or the newest ones.
-     * {@link HistoryPage#complete()} is always true here; the page carries the room's epoch and latest offset.
      */
-    default CompletionStage<HistoryPage> readHistory(String room, StreamOffset since, int limit, boolean newestFirst) {
+    default CompletionStage<HistoryRead> readHistory(String room, StreamOffset since, int limit, boolean newestFirst) {
         return java.util.concurrent.CompletableFuture.failedFuture(
                 new UnsupportedOperationException(name() + " has no history reads"));
     }
 
     /**
-     * Where the room's history stands and, for a recovery, the messages after {@code since}. Offsets of
-     * another epoch mean nothing here: when {@code epoch} is not the room's, nothing is read or judged.
+     * Where the room's history stands and, with {@code since}, the messages after it (at most {@code limit}) and
+     * whether the history still reaches back to it: facts, which the node judges (a recovery's outcome, a
+     * {@code since} that cannot be one of this history's offsets).
      *
      * @param since null for the position only
-     * @param epoch the epoch the client's {@code since} belongs to (null with a null since)
      */
-    CompletionStage<HistoryPage> history(String room, StreamOffset since, String epoch, int limit);
+    CompletionStage<HistoryPage> history(String room, StreamOffset since, int limit);
 
     /** Whether the node currently receives what is published (subscriber connection up). */
     boolean isReady();
@@ -105,6 +104,16 @@ public interface Broker {
      * @param duplicate an idempotent publish whose key was seen within its window: this is the first publish's
      *                  result, and nothing was published now
      */
+    /**
+     * A page of a room's history as the server API reads it.
+     *
+     * @param epoch        the room's current epoch
+     * @param latest       offset of the newest message in the history; the empty history's offset when there is none
+     * @param publications the page, in the order asked for
+     */
+    record HistoryRead(String epoch, StreamOffset latest, java.util.List<dev.roomcast.protocol.Publication> publications) {
+    }
+
     record Published(StreamOffset offset, String epoch, boolean duplicate) {
         public Published(StreamOffset offset, String epoch) {
             this(offset, epoch, false);

@@ -108,14 +108,11 @@ public final class MemoryBroker implements Broker {
     static final int MAX_IDEMPOTENCY_KEYS = 10_000;
 
     @Override
-    public CompletionStage<HistoryPage> readHistory(String room, StreamOffset since, int limit, boolean newestFirst) {
+    public CompletionStage<HistoryRead> readHistory(String room, StreamOffset since, int limit, boolean newestFirst) {
         RoomLog log = logs.computeIfAbsent(room, r -> new RoomLog());
         synchronized (log) {
             if (log.lastOffset > 0 && log.lastStoredAt < clock.millis() - historyTtlMillis) {
                 log.entries.clear();
-            }
-            if (since != null && since.isPair()) {
-                return CompletableFuture.failedFuture(new InvalidPositionException("since is not an offset of this server"));
             }
             List<Publication> page = new ArrayList<>();
             var entries = newestFirst ? log.entries.descendingIterator() : log.entries.iterator();
@@ -125,7 +122,7 @@ public final class MemoryBroker implements Broker {
                     page.add(e.publication);
                 }
             }
-            return CompletableFuture.completedFuture(new HistoryPage(log.epoch, page, true, StreamOffset.of(log.lastOffset)));
+            return CompletableFuture.completedFuture(new HistoryRead(log.epoch, StreamOffset.of(log.lastOffset), page));
         }
     }
 
@@ -148,37 +145,26 @@ public final class MemoryBroker implements Broker {
     }
 
     @Override
-    public CompletionStage<HistoryPage> history(String room, StreamOffset since, String clientEpoch, int limit) {
+    public CompletionStage<HistoryPage> history(String room, StreamOffset since, int limit) {
         RoomLog log = logs.computeIfAbsent(room, r -> new RoomLog());
         synchronized (log) {
             if (log.lastOffset > 0 && log.lastStoredAt < clock.millis() - historyTtlMillis) {
                 log.entries.clear(); // expired as a whole, like a Redis stream with a TTL
             }
             StreamOffset latest = StreamOffset.of(log.lastOffset);
-            if (since == null || !log.epoch.equals(clientEpoch)) {
-                return CompletableFuture.completedFuture(new HistoryPage(log.epoch, List.of(), true, latest));
-            }
-            if (since.isPair()) {
-                return CompletableFuture.failedFuture(
-                        new InvalidPositionException("since is not an offset of this server"));
+            if (since == null) {
+                return CompletableFuture.completedFuture(HistoryPage.position(log.epoch, latest));
             }
             long from = since.major();
-            if (from > log.lastOffset || from < 0) {
-                return CompletableFuture.failedFuture(
-                        new InvalidPositionException("since is ahead of the room's history"));
-            }
-            List<Publication> publications = new ArrayList<>();
             long oldest = log.entries.isEmpty() ? log.lastOffset + 1 : log.entries.peekFirst().offset;
-            boolean complete = from + 1 >= oldest;
+            List<Publication> publications = new ArrayList<>();
             for (Entry e : log.entries) {
                 if (e.offset > from && publications.size() < limit) {
                     publications.add(e.publication);
                 }
             }
-            if (!publications.isEmpty() && publications.get(publications.size() - 1).offset().major() < log.lastOffset) {
-                complete = false; // more was missed than one replay carries
-            }
-            return CompletableFuture.completedFuture(new HistoryPage(log.epoch, publications, complete, latest));
+            // Offsets are consecutive: nothing after since is missing when the oldest kept one is since + 1 or older.
+            return CompletableFuture.completedFuture(new HistoryPage(log.epoch, latest, publications, from >= oldest - 1));
         }
     }
 

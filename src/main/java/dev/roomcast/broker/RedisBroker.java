@@ -10,7 +10,6 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import org.jboss.logging.Logger;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Scale-out through Redis: one dedicated pub/sub connection per node with per-room and per-user
@@ -27,8 +27,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class RedisBroker implements Broker, RoomPositions {
 
     private static final Logger LOG = Logger.getLogger(RedisBroker.class);
-    /** A {@code since} this far ahead of the clock was never an offset of this history. */
-    private static final long FUTURE_TOLERANCE_MS = 60_000;
+    /**
+     * A room's cursor holds up to the history's size of live publications while the room is recovered, and at
+     * least this many: with a small or disabled history, what is held is what the stream cannot give back.
+     */
+    private static final int MIN_HELD_PER_ROOM = 1000;
 
     private final InFlightRedis redis;
     private final RedisKeys keys;
@@ -37,21 +40,21 @@ public final class RedisBroker implements Broker, RoomPositions {
     private final Vertx vertx;
     private final int historySize;
     private final long historyTtlMillis;
-    private final Clock clock;
     private final BrokerObserver observer;
     private final ConcurrentHashMap<String, RoomCursor> cursors = new ConcurrentHashMap<>();
     private final AtomicInteger recovering = new AtomicInteger();
     private volatile boolean commandsUp;
     private volatile BrokerListener listener;
+    /** The listener's {@code onPublication}, made once rather than per delivery. */
+    private volatile Consumer<Publication> deliver;
     private long pingTimer = -1;
 
-    public RedisBroker(RedisBackend backend, Clock clock, BrokerObserver observer) {
+    public RedisBroker(RedisBackend backend, BrokerObserver observer) {
         this.redis = backend.redis();
         this.vertx = backend.vertx();
         this.keys = backend.keys();
         this.historySize = backend.historySize();
         this.historyTtlMillis = backend.historyTtlMillis();
-        this.clock = clock;
         this.observer = observer;
         this.publish = backend.publish();
         this.pubsub = backend.cluster() ? sharded(backend) : new PubSubConnection(redis, vertx, this::onChannelMessage, new PubSubConnection.Listener() {
@@ -111,6 +114,7 @@ public final class RedisBroker implements Broker, RoomPositions {
     @Override
     public void start(BrokerListener listener) {
         this.listener = listener;
+        this.deliver = listener::onPublication;
         pubsub.start();
         pingTimer = vertx.setPeriodic(1000, t -> checkCommands());
         checkCommands();
@@ -131,7 +135,7 @@ public final class RedisBroker implements Broker, RoomPositions {
 
     @Override
     public CompletionStage<Void> subscribeRoom(String room) {
-        cursors.computeIfAbsent(room, r -> new RoomCursor());
+        cursors.computeIfAbsent(room, r -> new RoomCursor(Math.max(historySize, MIN_HELD_PER_ROOM)));
         return observed("subscribe", pubsub.subscribe(keys.roomChannel(room)));
     }
 
@@ -171,7 +175,7 @@ public final class RedisBroker implements Broker, RoomPositions {
                 if (p == null || cursor == null) {
                     return;
                 }
-                cursor.live(p, l::onPublication);
+                cursor.live(p, deliver);
             } else {
                 PresenceEvent event = RedisEnvelope.presenceEvent(room, payload);
                 if (event != null) {
@@ -252,39 +256,20 @@ public final class RedisBroker implements Broker, RoomPositions {
     // --- history -------------------------------------------------------------------------------
 
     @Override
-    public CompletionStage<HistoryPage> history(String room, StreamOffset since, String clientEpoch, int limit) {
-        return readHistory(room, since, limit).onFailure(e -> observer.failed("history")).compose(h -> {
+    public CompletionStage<HistoryPage> history(String room, StreamOffset since, int limit) {
+        return readHistory(room, since, limit).onFailure(e -> observer.failed("history")).map(h -> {
             RoomCursor cursor = cursors.get(room);
             if (cursor != null) {
                 cursor.startAt(h.latest, h.epoch);
             }
-            StreamOffset position = h.latest == null ? EMPTY : h.latest;
-            if (since == null || !h.epoch.equals(clientEpoch)) {
-                return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), true, position));
-            }
-            if (h.latest == null && since.equals(EMPTY)) {
-                return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), true, position));
-            }
-            if (h.latest == null || since.isAfter(h.latest)) {
-                if (since.major() > clock.millis() + FUTURE_TOLERANCE_MS) {
-                    return Future.failedFuture(new InvalidPositionException("since is ahead of the room's history"));
-                }
-                // An offset the stream cannot confirm. Perhaps the stream lost its tail, perhaps the client
-                // made it up: either way this client resyncs, and nothing shared changes on its word. A lost
-                // tail rotates the epoch where Redis itself shows it (recoverRoom, after a reconnect).
-                return Future.succeededFuture(new HistoryPage(h.epoch, List.of(), false, position));
-            }
-            boolean complete = h.complete || since.equals(h.latest);
-            if (h.publications.size() >= limit
-                    && h.latest.isAfter(h.publications.get(h.publications.size() - 1).offset())) {
-                complete = false; // more was missed than one replay carries
-            }
-            return Future.succeededFuture(new HistoryPage(h.epoch, h.publications, complete, position));
+            // A since the stream cannot confirm (ahead of it) changes nothing shared here: a lost tail rotates the
+            // epoch only where Redis itself shows it (recoverRoom, after a reconnect).
+            return new HistoryPage(h.epoch, h.latest == null ? EMPTY : h.latest, h.publications, h.reachesSince);
         }).toCompletionStage();
     }
 
     @Override
-    public CompletionStage<HistoryPage> readHistory(String room, StreamOffset since, int limit, boolean newestFirst) {
+    public CompletionStage<HistoryRead> readHistory(String room, StreamOffset since, int limit, boolean newestFirst) {
         List<String> args = List.of(keys.stream(room), keys.epoch(room), since == null ? "" : since.toString(),
                 Integer.toString(limit), newestFirst ? "1" : "0", Long.toString(historyTtlMillis), newEpoch());
         return eval(RedisScripts.HISTORY_PAGE, 2, args).map(r -> {
@@ -297,7 +282,7 @@ public final class RedisBroker implements Broker, RoomPositions {
                 }
             }
             String latest = str(r.get(1));
-            return new HistoryPage(epoch, publications, true, latest == null ? EMPTY : StreamOffset.parse(latest));
+            return new HistoryRead(epoch, latest == null ? EMPTY : StreamOffset.parse(latest), publications);
         }).onFailure(e -> observer.failed("history")).toCompletionStage();
     }
 
@@ -307,13 +292,14 @@ public final class RedisBroker implements Broker, RoomPositions {
         if (cursor != null) {
             cursor.startAt(latest, epoch);
         }
-        return new HistoryPage(epoch, List.of(), true, latest == null ? EMPTY : latest);
+        return HistoryPage.position(epoch, latest == null ? EMPTY : latest);
     }
 
     /** The position of an empty history: a client that saw nothing recovers from here. */
     static final StreamOffset EMPTY = StreamOffset.parse("0-0");
 
-    private record RawHistory(String epoch, StreamOffset latest, boolean complete, List<Publication> publications) {
+    /** A history read as the script answers it: {@code latest} is null for an empty stream. */
+    private record RawHistory(String epoch, StreamOffset latest, boolean reachesSince, List<Publication> publications) {
     }
 
     private Future<RawHistory> readHistory(String room, StreamOffset since, int limit) {
@@ -394,9 +380,13 @@ public final class RedisBroker implements Broker, RoomPositions {
                 } else if (lostTail && known != null) {
                     rotateEpoch(room, known, "history lost messages that were delivered").onSuccess(current::epoch);
                 }
-                BrokerListener l = listener;
-                current.resume(h.publications, l::onPublication);
+                boolean resumed = current.resume(h.publications, deliver);
                 observer.recoveredMessages(h.publications.size());
+                if (!resumed) {
+                    // More arrived during the read than the cursor holds: read on from what it delivered.
+                    recoverRoom(room, 0);
+                    return;
+                }
             }
             roomRecovered();
         }).onFailure(e -> {

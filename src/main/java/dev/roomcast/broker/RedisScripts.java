@@ -79,9 +79,9 @@ public final class RedisScripts {
             """);
 
     /**
-     * Read a room's history after an offset. Returns {epoch, latest id, complete, entries}. The history
-     * is complete when the {@code since} entry itself is still there (trimming removes from the head, so
-     * nothing after it is gone), or when {@code since} is 0-0 and the stream never lost an entry.
+     * Read a room's history after an offset. Returns {epoch, latest id, reaches since, entries}. The history
+     * reaches back to {@code since} when the {@code since} entry itself is still there (trimming removes from the
+     * head, so nothing after it is gone), or when {@code since} is 0-0 and the stream never lost an entry.
      * An empty ARGV[1] reads no entries (a plain join only needs the position). The epoch is created if
      * missing, so the ack always names one.
      * KEYS: stream, epoch. ARGV: since ('' for none), count, ttl ms, candidate epoch.
@@ -92,7 +92,7 @@ public final class RedisScripts {
             if ARGV[1] == '' or not latest then
               return {epoch, latest, 0, {}}
             end
-            local complete = 0
+            local reaches = 0
             if ARGV[1] == '0-0' then
               local ok, info = pcall(redis.call, 'XINFO', 'STREAM', KEYS[1])
               if ok then
@@ -101,13 +101,13 @@ public final class RedisScripts {
                   if info[i] == 'length' then length = info[i + 1] end
                   if info[i] == 'entries-added' then added = info[i + 1] end
                 end
-                if length == added then complete = 1 end
+                if length == added then reaches = 1 end
               end
             elseif #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) > 0 then
-              complete = 1
+              reaches = 1
             end
             local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
-            return {epoch, latest, complete, entries}
+            return {epoch, latest, reaches, entries}
             """);
 
     /**

@@ -1,69 +1,55 @@
 package dev.roomcast.broker;
 
+import dev.roomcast.protocol.HoldBack;
 import dev.roomcast.protocol.Publication;
 import dev.roomcast.protocol.StreamOffset;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * What this node delivered of one subscribed room: the last offset, and while the room is being
- * recovered after a pub/sub outage, the live publications held back until the history gap is filled.
- * Delivery happens under the cursor's lock so live publications and recovered ones never interleave.
+ * What this node delivered of one subscribed room: the last offset and the room's epoch, and while the room is
+ * being recovered after a pub/sub outage, its live publications held back until the gap is filled from the stream
+ * ({@link HoldBack}). What it holds is bounded (by the broker: the history's size, at least 1000); over that the
+ * held publications are dropped and the stream is read again from the last delivered offset (it has them), so the
+ * buffer stays bounded however long the read takes.
  */
 final class RoomCursor {
 
-    private StreamOffset lastOffset;
+    private final HoldBack<Publication> delivered;
     private String epoch;
-    private List<Publication> held;
+
+    RoomCursor(int maxHeld) {
+        this.delivered = new HoldBack<>(Publication::offset, maxHeld);
+    }
 
     /** Delivers a live publication unless it is held (recovering) or was already delivered. */
-    synchronized void live(Publication p, Consumer<Publication> deliver) {
-        if (held != null) {
-            held.add(p);
-            return;
-        }
-        deliverOnce(p, deliver);
+    void live(Publication p, Consumer<Publication> deliver) {
+        delivered.offer(p, deliver);
     }
 
-    synchronized void hold() {
-        if (held == null) {
-            held = new ArrayList<>();
-        }
+    void hold() {
+        delivered.close();
     }
 
-    /** Delivers recovered publications (oldest first), then what was held, each at most once; resumes live delivery. */
-    synchronized void resume(List<Publication> recovered, Consumer<Publication> deliver) {
-        for (Publication p : recovered) {
-            deliverOnce(p, deliver);
-        }
-        List<Publication> pending = held;
-        held = null;
-        if (pending != null) {
-            for (Publication p : pending) {
-                deliverOnce(p, deliver);
-            }
-        }
-    }
-
-    private void deliverOnce(Publication p, Consumer<Publication> deliver) {
-        if (lastOffset != null && !p.offset().isAfter(lastOffset)) {
-            return; // already delivered (recovery overlap)
-        }
-        lastOffset = p.offset();
-        deliver.accept(p);
+    /**
+     * Delivers recovered publications (oldest first), then what was held, each at most once; resumes live
+     * delivery. False when more arrived meanwhile than the cursor holds: it stays held, and the stream must be
+     * read again from {@link #lastOffset()}.
+     */
+    boolean resume(List<Publication> recovered, Consumer<Publication> deliver) {
+        return delivered.open(recovered, deliver);
     }
 
     /** Where delivery stands; {@code null} before the first message or known position. */
-    synchronized StreamOffset lastOffset() {
-        return lastOffset;
+    StreamOffset lastOffset() {
+        return delivered.last();
     }
 
     /** Sets the starting position learnt at join time, unless messages were delivered already. */
     synchronized void startAt(StreamOffset offset, String roomEpoch) {
-        if (lastOffset == null && offset != null) {
-            lastOffset = offset;
+        if (offset != null) {
+            delivered.startAt(offset);
         }
         if (epoch == null) {
             epoch = roomEpoch;

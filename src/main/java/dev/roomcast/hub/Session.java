@@ -2,15 +2,13 @@ package dev.roomcast.hub;
 
 import dev.roomcast.protocol.CloseCodes;
 
+import dev.roomcast.protocol.HoldBack;
 import dev.roomcast.protocol.OutboundFrame;
-
 import dev.roomcast.protocol.StreamOffset;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One client connection: who it is, which rooms it joined, and where its frames go.
@@ -30,18 +28,13 @@ public final class Session {
     private final JoinedRooms rooms = new JoinedRooms();
     private final RateLimiter limiter;
     /**
-     * Live frames of rooms being joined, held back until the ack and the replayed history are out.
-     * Created at the first join (guarded by this).
+     * The hold-back of each room being joined, and after a recovery until its first newer live frame: a live frame
+     * up to the replay is a duplicate — it was stored before the history was read but its pub/sub delivery lagged
+     * behind, or it raced the release (pub/sub delivers a room in offset order, so the first newer frame ends it).
+     * Null when there is none, which is the common case: {@link #send} then costs one volatile read. Replaced, never
+     * changed, under this session's lock.
      */
-    private Map<String, List<OutboundFrame>> held;
-    /**
-     * Rooms just recovered: the last offset the replay sent. A live frame up to it is a duplicate — it was
-     * stored before the history was read but its pub/sub delivery lagged behind, or it raced the release.
-     * Dropped at the first newer live frame (pub/sub delivers a room in offset order). Created at the first
-     * recovery (under this), read without a lock.
-     */
-    private volatile Map<String, StreamOffset> replayedUpTo;
-    private volatile boolean holding;
+    private volatile Map<String, HoldBack<OutboundFrame>> holdBacks;
     private final int maxHeld;
 
     public Session(String id, String user, FrameSink sink, RoomPermissions permissions, RateLimiter limiter,
@@ -101,9 +94,8 @@ public final class Session {
     }
 
     boolean removeRoom(String room) {
-        Map<String, StreamOffset> replayed = replayedUpTo;
-        if (replayed != null) {
-            replayed.remove(room);
+        if (holdBacks != null) {
+            forget(room, null);
         }
         return rooms.remove(room);
     }
@@ -114,96 +106,85 @@ public final class Session {
 
     /** Starts holding back live frames of {@code room}; call before joining it. */
     public synchronized void hold(String room) {
-        if (held == null) {
-            held = new HashMap<>(4);
-        }
-        held.put(room, new ArrayList<>());
-        holding = true;
+        HoldBack<OutboundFrame> gate = new HoldBack<>(OutboundFrame::offset, maxHeld);
+        gate.close();
+        Map<String, HoldBack<OutboundFrame>> next = holdBacks == null ? new HashMap<>(4) : new HashMap<>(holdBacks);
+        next.put(room, gate);
+        holdBacks = Map.copyOf(next);
     }
 
     /**
-     * Sends the frames held for {@code room} — only those after {@code after} when it is not null, since
-     * the replay already covered the rest — and resumes live delivery, without a gap or a duplicate.
+     * Sends {@code replay} (the room's missed messages, oldest first), then the live frames held for {@code room},
+     * each at most once, and resumes live delivery without a gap or a duplicate.
+     *
+     * @param since where the client's history stood (the replay follows it): live frames up to it and up to the
+     *              replay are dropped until the first newer one; null for a join without one (nothing dropped)
      */
-    public synchronized void release(String room, StreamOffset after) {
-        if (after != null) {
-            if (replayedUpTo == null) {
-                replayedUpTo = new ConcurrentHashMap<>(4);
-            }
-            replayedUpTo.put(room, after);
-        }
-        if (held == null) {
+    public void release(String room, StreamOffset since, List<OutboundFrame> replay) {
+        Map<String, HoldBack<OutboundFrame>> gates = holdBacks;
+        HoldBack<OutboundFrame> gate = gates == null ? null : gates.get(room);
+        if (gate == null) {
+            replay.forEach(this::write);
             return;
         }
-        List<OutboundFrame> frames = held.remove(room);
-        holding = !held.isEmpty();
-        if (frames == null) {
-            return;
+        if (since != null) {
+            gate.startAt(since);
         }
-        for (OutboundFrame f : frames) {
-            if (after == null || f.offset() == null || f.offset().isAfter(after)) {
-                write(f);
-            }
+        boolean opened = gate.open(replay, this::write);
+        if (since == null || !opened) {
+            forget(room, gate);
         }
     }
 
     /** Stops holding {@code room} and drops what was held: the join did not happen. */
-    public synchronized void discard(String room) {
-        if (replayedUpTo != null) {
-            replayedUpTo.remove(room);
-        }
-        if (held == null) {
+    public void discard(String room) {
+        forget(room, null);
+    }
+
+    /** Removes the room's hold-back ({@code expected}: only if it still is that one; null: whichever). */
+    private synchronized void forget(String room, HoldBack<OutboundFrame> expected) {
+        Map<String, HoldBack<OutboundFrame>> gates = holdBacks;
+        HoldBack<OutboundFrame> current = gates == null ? null : gates.get(room);
+        if (current == null || (expected != null && current != expected)) {
             return;
         }
-        held.remove(room);
-        holding = !held.isEmpty();
+        Map<String, HoldBack<OutboundFrame>> next = new HashMap<>(gates);
+        next.remove(room);
+        holdBacks = next.isEmpty() ? null : Map.copyOf(next);
     }
 
     /** Sends a frame; a connection whose queue is over its bound is closed as a slow consumer. */
     public void send(OutboundFrame frame) {
-        if (holding && frame.room() != null && hold(frame)) {
+        Map<String, HoldBack<OutboundFrame>> gates = holdBacks;
+        if (gates == null || frame.room() == null) {
+            write(frame);
             return;
         }
-        Map<String, StreamOffset> replayed = replayedUpTo;
-        if (replayed != null && !replayed.isEmpty() && frame.room() != null && alreadyReplayed(replayed, frame)) {
+        sendThrough(gates.get(frame.room()), frame);
+    }
+
+    /** A frame of a room that may be held back or already replayed (the slow path of {@link #send}). */
+    private void sendThrough(HoldBack<OutboundFrame> gate, OutboundFrame frame) {
+        if (gate == null) {
+            write(frame);
             return;
         }
-        write(frame);
-    }
-
-    private static boolean alreadyReplayed(Map<String, StreamOffset> replayedUpTo, OutboundFrame frame) {
-        StreamOffset upTo = replayedUpTo.get(frame.room());
-        if (upTo == null || frame.offset() == null) {
-            return false;
+        switch (gate.offer(frame, this::write)) {
+            case DELIVERED -> {
+                if (frame.offset() != null) {
+                    forget(frame.room(), gate); // the first newer live frame: no duplicate can follow
+                }
+            }
+            case OVER_BOUND -> sink.close(CloseCodes.SLOW_CONSUMER, "slow consumer");
+            case HELD, DUPLICATE -> {
+            }
         }
-        if (!frame.offset().isAfter(upTo)) {
-            return true;
-        }
-        replayedUpTo.remove(frame.room(), upTo);
-        return false;
-    }
-
-    /** Sends a replayed history frame of a room being joined, ahead of the live frames held back. */
-    public void replay(OutboundFrame frame) {
-        write(frame);
     }
 
     private void write(OutboundFrame frame) {
         if (!sink.write(frame) && sink.isOpen()) {
             sink.close(CloseCodes.SLOW_CONSUMER, "slow consumer");
         }
-    }
-
-    private synchronized boolean hold(OutboundFrame frame) {
-        List<OutboundFrame> frames = held == null ? null : held.get(frame.room());
-        if (frames == null) {
-            return false;
-        }
-        if (frames.size() >= maxHeld) {
-            sink.close(CloseCodes.SLOW_CONSUMER, "slow consumer");
-        }
-        frames.add(frame);
-        return true;
     }
 
     public void close(int code, String reason) {

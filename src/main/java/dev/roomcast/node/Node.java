@@ -2,7 +2,6 @@ package dev.roomcast.node;
 
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.HistoryPage;
-import dev.roomcast.broker.InvalidPositionException;
 import dev.roomcast.broker.UserControl;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.Session;
@@ -21,9 +20,9 @@ import dev.roomcast.protocol.StreamOffset;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -126,7 +125,7 @@ public final class Node {
                     progress.joined = true;
                     CompletionStage<HistoryPage> position = outcome.position() != null
                             ? CompletableFuture.completedFuture(outcome.position())
-                            : refusedAsBadRequest(broker.history(room, since, epoch, limits.historyLimit()), replyId);
+                            : broker.history(room, since, limits.historyLimit());
                     return position.thenApply(page -> {
                         finishJoin(session, room, since, epoch, replyId, page, hookData);
                         if (outcome.firstOfUser() && !outcome.announced()) {
@@ -146,51 +145,37 @@ public final class Node {
                 });
     }
 
-    /** The broker's refusal of a position becomes the client's {@code bad_request}; other failures pass as they are. */
-    private static <T> CompletionStage<T> refusedAsBadRequest(CompletionStage<T> stage, String replyId) {
-        return stage.exceptionallyCompose(e -> {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            return CompletableFuture.failedFuture(cause instanceof InvalidPositionException invalid
-                    ? new ProtocolException(ErrorCode.bad_request, invalid.getMessage(), replyId)
-                    : cause);
-        });
-    }
-
     /** Whether the registry step of a join completed (a failure after it must undo it). */
     private static final class JoinProgress {
         volatile boolean joined;
     }
 
     /**
-     * The one recovery decision: a client that gave {@code since} recovers only from the room's current epoch;
-     * it is then told whether the history still reached back to {@code since}, and gets what came after it.
+     * Acks the join and lets the room's frames through: without {@code since} straight away; with it, after the
+     * replay that {@link Recovery#decide} (the one recovery decision) chose, or as {@code bad_request} when the
+     * since cannot be one of this history's offsets.
      */
     private void finishJoin(Session session, String room, StreamOffset since, String epoch, String replyId,
             HistoryPage page, String hookData) {
         if (since == null) {
             session.send(OutboundFrame.reply(HookReplies.withData(
                     ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), null), hookData)));
-            session.release(room, null);
+            session.release(room, null, List.of());
             observer.joined();
             return;
         }
-        if (!page.epoch().equals(epoch)) {
-            // The history the client knows is gone (another epoch): nothing to replay, the client resyncs.
-            session.send(OutboundFrame.reply(HookReplies.withData(
-                    ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), false), hookData)));
-            session.release(room, null);
-            observer.recovered(false);
-            return;
+        Recovery recovery = Recovery.decide(since, epoch, page, clock.millis());
+        if (recovery.outcome() == Recovery.Outcome.REFUSED) {
+            throw new ProtocolException(ErrorCode.bad_request, recovery.refusal(), replyId);
         }
         session.send(OutboundFrame.reply(HookReplies.withData(
-                ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), page.complete()), hookData)));
-        StreamOffset last = since;
-        for (Publication p : page.publications()) {
-            session.replay(MessageFrames.message(p));
-            last = p.offset();
+                ServerFrames.joinAck(replyId, room, page.epoch(), page.latest(), recovery.recovered()), hookData)));
+        List<OutboundFrame> replay = new ArrayList<>(recovery.replay().size());
+        for (Publication p : recovery.replay()) {
+            replay.add(MessageFrames.message(p));
         }
-        session.release(room, last);
-        observer.recovered(page.complete());
+        session.release(room, recovery.replayAfter(), replay);
+        observer.recovered(recovery.recovered());
     }
 
     /** Takes {@code session} out of {@code room}, announcing {@code left} if due; false if it was not a member. */
@@ -267,7 +252,7 @@ public final class Node {
 
     /** The room's position (epoch and latest offset) without messages. */
     public CompletionStage<HistoryPage> position(String room) {
-        return broker.history(room, null, null, 0);
+        return broker.history(room, null, 0);
     }
 
     // --- server API: moderation, history, batch publish, cluster view ---------------------------
@@ -319,7 +304,7 @@ public final class Node {
      * newest first; without {@code since} the oldest or the newest. {@code since} needs the {@code epoch} it came
      * with, and is refused with {@code epoch_changed} when the room's history is another one now.
      */
-    public CompletionStage<HistoryPage> history(String room, String sinceText, String epoch, int limit,
+    public CompletionStage<Broker.HistoryRead> history(String room, String sinceText, String epoch, int limit,
             boolean newestFirst) {
         requireRoom(room);
         if (limit < 1 || limit > MAX_HISTORY_LIMIT) {
@@ -332,10 +317,13 @@ public final class Node {
         if (since != null && epoch == null) {
             throw new ProtocolException(ErrorCode.bad_request, "epoch is required with since", null);
         }
-        return refusedAsBadRequest(broker.readHistory(room, since, limit, newestFirst), null).thenApply(page -> {
+        return broker.readHistory(room, since, limit, newestFirst).thenApply(page -> {
             if (since != null && !page.epoch().equals(epoch)) {
                 throw new ProtocolException(ErrorCode.epoch_changed, "the room's history is epoch " + page.epoch()
                         + " now: offsets of " + epoch + " mean nothing in it; read it again without since", null);
+            }
+            if (since != null && since.isPair() && !page.latest().isPair()) {
+                throw new ProtocolException(ErrorCode.bad_request, "since is not an offset of this server", null);
             }
             return page;
         });
@@ -405,7 +393,7 @@ public final class Node {
             if (e == null) {
                 return new Outcome(m.room(), published, null);
             }
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             return new Outcome(m.room(), null, cause instanceof ProtocolException refused ? refused
                     : new ProtocolException(ErrorCode.unavailable, "the message broker is unavailable, retry later", null));
         });

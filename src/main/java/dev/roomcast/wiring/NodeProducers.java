@@ -64,7 +64,7 @@ public class NodeProducers {
         LOG.info(cluster ? "broker: redis cluster (sharded pub/sub)" : "broker: redis");
         RedisBackend backend = new RedisBackend(redis.get(), vertx, config.redis().prefix(), config.history().size(),
                 config.history().ttl(), cluster ? new ShardClients(vertx) : null);
-        return Backend.OnRedis.of(backend, new RedisBroker(backend, Clock.systemUTC(), observer), nodeId.value());
+        return Backend.OnRedis.of(backend, new RedisBroker(backend, observer), nodeId.value());
     }
 
     @Produces

@@ -8,11 +8,11 @@ import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import io.restassured.RestAssured;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
@@ -33,6 +33,7 @@ class PresenceIT {
 
     static RedisServer redis;
     static AppInstance a, b;
+    @RegisterExtension
     final InstanceClients clients = new InstanceClients();
 
     @BeforeAll
@@ -44,16 +45,9 @@ class PresenceIT {
 
     @AfterAll
     static void stop() {
-        ClusterNode.stop(a, b, redis);
-    }
-
-    @AfterEach
-    void closeClients() {
-        clients.closeAll();
-    }
-
-    WsClient connect(AppInstance node, String user) {
-        return clients.connect(node, user);
+        if (a != null) a.close();
+        if (b != null) b.close();
+        if (redis != null) redis.close();
     }
 
     static Map<String, Integer> members(JsonNode presence) {
@@ -75,7 +69,7 @@ class PresenceIT {
     @Test
     @Order(1)
     void presenceListsEveryUserFromEitherInstance() {
-        WsClient alice = connect(a, "alice"), bob = connect(b, "bob"), carol = connect(a, "carol"), carol2 = connect(b, "carol");
+        WsClient alice = clients.connect(a, "alice"), bob = clients.connect(b, "bob"), carol = clients.connect(a, "carol"), carol2 = clients.connect(b, "carol");
         for (WsClient c : List.of(alice, bob, carol, carol2)) {
             c.join("ws-1");
         }
@@ -89,13 +83,13 @@ class PresenceIT {
     @Test
     @Order(2)
     void joinedAndLeftArriveOncePerUserNotPerConnection() {
-        WsClient watcherA = connect(a, "watcher-a"), watcherB = connect(b, "watcher-b");
+        WsClient watcherA = clients.connect(a, "watcher-a"), watcherB = clients.connect(b, "watcher-b");
         watcherA.join("ev");
         watcherB.join("ev");
-        WsClient d1 = connect(a, "dana"), d2 = connect(b, "dana");
+        WsClient d1 = clients.connect(a, "dana"), d2 = clients.connect(b, "dana");
         d1.join("ev");
         d2.join("ev");
-        WsClient quiet = connect(b, "quiet");
+        WsClient quiet = clients.connect(b, "quiet");
         quiet.request("{\"type\":\"join\",\"room\":\"ev\",\"presence\":false}");
         d1.close();
         d2.close();
@@ -142,11 +136,11 @@ class PresenceIT {
     @Test
     @Order(4)
     void aKilledInstanceVanishesWithinTenSeconds() {
-        WsClient survivor = connect(b, "survivor");
+        WsClient survivor = clients.connect(b, "survivor");
         survivor.join("crash");
-        connect(a, "victim-1").join("crash");
-        connect(a, "victim-2").join("crash");
-        connect(b, "victim-2").join("crash"); // still connected through b: must stay
+        clients.connect(a, "victim-1").join("crash");
+        clients.connect(a, "victim-2").join("crash");
+        clients.connect(b, "victim-2").join("crash"); // still connected through b: must stay
         assertThat(httpMembers(b, "crash").keySet()).containsExactly("survivor", "victim-1", "victim-2");
 
         long killedAt = System.nanoTime();

@@ -8,11 +8,11 @@ import dev.roomcast.testing.RedisCluster;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
@@ -33,6 +33,7 @@ class RedisClusterIT {
 
     static RedisCluster redis;
     static AppInstance a, b;
+    @RegisterExtension
     final InstanceClients clients = new InstanceClients();
 
     @BeforeAll
@@ -44,22 +45,15 @@ class RedisClusterIT {
 
     @AfterAll
     static void stop() {
-        ClusterNode.stop(a, b, redis);
-    }
-
-    @AfterEach
-    void closeClients() {
-        clients.closeAll();
-    }
-
-    WsClient connect(AppInstance node, String user) {
-        return clients.connect(node, user);
+        if (a != null) a.close();
+        if (b != null) b.close();
+        if (redis != null) redis.close();
     }
 
     @Test
     @Order(1)
     void roomAndDirectMessagesCrossInstances() {
-        WsClient alice = connect(a, "alice"), bob = connect(b, "bob");
+        WsClient alice = clients.connect(a, "alice"), bob = clients.connect(b, "bob");
         alice.join("team");
         bob.join("team");
         alice.request("{\"type\":\"publish\",\"room\":\"team\",\"data\":{\"n\":1}}");
@@ -75,7 +69,7 @@ class RedisClusterIT {
     @Test
     @Order(2)
     void eachInstanceSubscribesOnlyTheShardChannelsOfItsOwnRoomsAndUsers() {
-        WsClient carol = connect(a, "carol"), dave = connect(b, "dave");
+        WsClient carol = clients.connect(a, "carol"), dave = clients.connect(b, "dave");
         carol.join("only-a");
         dave.join("only-b");
         carol.join("both");
@@ -96,21 +90,21 @@ class RedisClusterIT {
     @Test
     @Order(3)
     void recoveryWithSinceAndEpoch() {
-        WsClient c = connect(a, "erin");
+        WsClient c = clients.connect(a, "erin");
         String epoch = c.join("recover").path("epoch").asText();
         List<String> offsets = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             c.request("{\"type\":\"publish\",\"room\":\"recover\",\"data\":{\"s\":" + i + "}}");
             offsets.add(c.awaitType("message").path("offset").asText());
         }
-        WsClient again = connect(b, "erin-2");
+        WsClient again = clients.connect(b, "erin-2");
         JsonNode ack = again.request("{\"type\":\"join\",\"room\":\"recover\",\"since\":\"" + offsets.get(0)
                 + "\",\"epoch\":\"" + epoch + "\"}");
         assertThat(ack.path("recovered").asBoolean()).isTrue();
         assertThat(ack.path("epoch").asText()).isEqualTo(epoch);
         assertThat(again.awaitType("message").path("offset").asText()).isEqualTo(offsets.get(1));
         assertThat(again.awaitType("message").path("offset").asText()).isEqualTo(offsets.get(2));
-        JsonNode stale = connect(b, "erin-3").request("{\"type\":\"join\",\"room\":\"recover\",\"since\":\""
+        JsonNode stale = clients.connect(b, "erin-3").request("{\"type\":\"join\",\"room\":\"recover\",\"since\":\""
                 + offsets.get(0) + "\",\"epoch\":\"not-this-one\"}");
         assertThat(stale.path("recovered").asBoolean()).isFalse();
     }
@@ -118,7 +112,7 @@ class RedisClusterIT {
     @Test
     @Order(4)
     void presenceAndSingleSessionWorkAcrossSlots() {
-        WsClient fay = connect(a, "fay"), gus = connect(b, "gus");
+        WsClient fay = clients.connect(a, "fay"), gus = clients.connect(b, "gus");
         fay.join("lobby");
         gus.join("lobby");
         assertThat(fay.await(f -> "joined".equals(f.path("type").asText()) && "gus".equals(f.path("user").asText())))
@@ -143,7 +137,7 @@ class RedisClusterIT {
     @Test
     @Order(4)
     void theServerApiWorksAcrossShards() {
-        WsClient mallory = connect(b, "mallory"), carol = connect(b, "carol"), bob = connect(a, "bob");
+        WsClient mallory = clients.connect(b, "mallory"), carol = clients.connect(b, "carol"), bob = clients.connect(a, "bob");
         carol.join("api-room");
         bob.join("api-room");
         io.restassured.path.json.JsonPath first = post(a, "/api/rooms/api-room/messages?idempotency_key=k-1", "{\"n\":1}");
@@ -205,11 +199,11 @@ class RedisClusterIT {
     private void underSteadyPublishing(String room, Runnable disruption, boolean epochMayChange) throws Exception {
         List<WsClient> members = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            WsClient c = connect(i % 2 == 0 ? a : b, room + "-m" + i);
+            WsClient c = clients.connect(i % 2 == 0 ? a : b, room + "-m" + i);
             c.join(room);
             members.add(c);
         }
-        WsClient publisherClient = connect(b, room + "-pub");
+        WsClient publisherClient = clients.connect(b, room + "-pub");
         publisherClient.join(room);
         try (SteadyPublisher publisher = new SteadyPublisher(publisherClient, room, Duration.ofMillis(20))) {
             await().atMost(Duration.ofSeconds(10)).until(() -> publisher.ackedCount() >= 20);

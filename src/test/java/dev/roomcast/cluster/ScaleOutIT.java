@@ -7,9 +7,9 @@ import dev.roomcast.testing.InstanceClients;
 import dev.roomcast.testing.RedisServer;
 import dev.roomcast.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +24,7 @@ class ScaleOutIT {
 
     static RedisServer redis;
     static AppInstance a, b;
+    @RegisterExtension
     final InstanceClients clients = new InstanceClients();
 
     @BeforeAll
@@ -35,16 +36,9 @@ class ScaleOutIT {
 
     @AfterAll
     static void stopCluster() {
-        ClusterNode.stop(a, b, redis);
-    }
-
-    @AfterEach
-    void closeClients() {
-        clients.closeAll();
-    }
-
-    WsClient connect(AppInstance node, String user) {
-        return clients.connect(node, user);
+        if (a != null) a.close();
+        if (b != null) b.close();
+        if (redis != null) redis.close();
     }
 
     long subscribers(String channel) {
@@ -54,7 +48,7 @@ class ScaleOutIT {
 
     @Test
     void roomMessagesCrossNodes() {
-        WsClient alice = connect(a, "alice"), bob = connect(b, "bob");
+        WsClient alice = clients.connect(a, "alice"), bob = clients.connect(b, "bob");
         alice.join("team");
         bob.join("team");
         alice.request("{\"type\":\"publish\",\"room\":\"team\",\"data\":{\"n\":1}}");
@@ -70,7 +64,7 @@ class ScaleOutIT {
 
     @Test
     void directMessagesReachTheUserOnEveryNode() {
-        WsClient onA = connect(a, "dana"), onB = connect(b, "dana"), sender = connect(b, "eve");
+        WsClient onA = clients.connect(a, "dana"), onB = clients.connect(b, "dana"), sender = clients.connect(b, "eve");
         assertThat(sender.request("{\"type\":\"send\",\"to\":\"dana\",\"data\":\"hi\"}").path("type").asText()).isEqualTo("ack");
         assertThat(onA.awaitType("direct").path("from").asText()).isEqualTo("eve");
         assertThat(onB.awaitType("direct").path("data").asText()).isEqualTo("hi");
@@ -78,7 +72,7 @@ class ScaleOutIT {
 
     @Test
     void httpPublishOnOneNodeReachesMembersOnTheOther() {
-        WsClient bob = connect(b, "bob");
+        WsClient bob = clients.connect(b, "bob");
         bob.join("workspace-42");
         given().baseUri(a.httpUrl()).body("{\"event\":\"comment\"}").contentType("application/json")
                 .when().post("/api/rooms/workspace-42/messages").then().statusCode(200);
@@ -87,7 +81,7 @@ class ScaleOutIT {
 
     @Test
     void leaveStopsCrossNodeDeliveryAndANodeWithoutMembersGetsNothing() {
-        WsClient alice = connect(a, "alice"), bob = connect(b, "bob");
+        WsClient alice = clients.connect(a, "alice"), bob = clients.connect(b, "bob");
         alice.join("quiet");
         bob.join("quiet");
         assertThat(subscribers("rc:{quiet}")).isEqualTo(2);
@@ -106,12 +100,12 @@ class ScaleOutIT {
     @Test
     void everyChannelIsUnsubscribedOnceAllClientsAreGone() {
         for (int i = 0; i < 20; i++) {
-            WsClient c = connect(i % 2 == 0 ? a : b, "u" + i);
+            WsClient c = clients.connect(i % 2 == 0 ? a : b, "u" + i);
             c.join("room-" + (i % 5));
             c.join("shared");
         }
         assertThat(subscribers("rc:{shared}")).isEqualTo(2);
-        closeClients();
+        clients.closeAll();
         await().atMost(Duration.ofSeconds(10)).until(() -> ((List<?>) redis.call("PUBSUB", "CHANNELS", "rc:*")).isEmpty());
     }
 

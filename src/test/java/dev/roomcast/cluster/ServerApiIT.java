@@ -9,9 +9,9 @@ import dev.roomcast.testing.WsClient;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +31,7 @@ class ServerApiIT {
     static final String KEY = "it-api-key";
     static RedisServer redis;
     static AppInstance a, b;
+    @RegisterExtension
     final InstanceClients clients = new InstanceClients();
 
     @BeforeAll
@@ -42,12 +43,9 @@ class ServerApiIT {
 
     @AfterAll
     static void stopCluster() {
-        ClusterNode.stop(a, b, redis);
-    }
-
-    @AfterEach
-    void closeClients() {
-        clients.closeAll();
+        if (a != null) a.close();
+        if (b != null) b.close();
+        if (redis != null) redis.close();
     }
 
     static RequestSpecification api(AppInstance node) {

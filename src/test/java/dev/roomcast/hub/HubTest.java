@@ -175,7 +175,7 @@ class HubTest {
         get(hub.join(alice, "r", false, false));
         publish("r", "1");
         assertThat(sink.frames).isEmpty();
-        alice.release("r", null);
+        alice.release("r", null, List.of());
         assertThat(sink.frames).hasSize(1);
     }
 
@@ -282,8 +282,8 @@ class HubTest {
         }
 
         @Override
-        public CompletionStage<dev.roomcast.broker.HistoryPage> history(String room, dev.roomcast.protocol.StreamOffset since, String epoch, int limit) {
-            return delegate.history(room, since, epoch, limit);
+        public CompletionStage<dev.roomcast.broker.HistoryPage> history(String room, dev.roomcast.protocol.StreamOffset since, int limit) {
+            return delegate.history(room, since, limit);
         }
 
         @Override

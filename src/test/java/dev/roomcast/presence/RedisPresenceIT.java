@@ -10,7 +10,6 @@ import io.vertx.redis.client.RedisOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -45,6 +44,6 @@ class RedisPresenceIT extends PresenceContract {
     @Override
     protected Presence presence() {
         RedisBackend backend = new RedisBackend(client, vertx, "rc", 100, Duration.ofMinutes(15));
-        return new RedisPresence(backend, new RedisBroker(backend, Clock.systemUTC(), BrokerObserver.NONE), "node-1");
+        return new RedisPresence(backend, new RedisBroker(backend, BrokerObserver.NONE), "node-1");
     }
 }

@@ -39,19 +39,6 @@ public final class ClusterNode {
                 .config("roomcast.node-id", name);
     }
 
-    /** Closes the parts of a test cluster in the order given (instances before their Redis), skipping nulls. */
-    public static void stop(AutoCloseable... parts) {
-        for (AutoCloseable part : parts) {
-            if (part != null) {
-                try {
-                    part.close();
-                } catch (Exception e) {
-                    throw new AssertionError("cannot close " + part, e);
-                }
-            }
-        }
-    }
-
     public static AppInstance start(String name, RedisCluster redis) {
         return on(name, redis).start();
     }

@@ -1,38 +1,38 @@
 package dev.roomcast.testing;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The WebSocket clients of one test against packaged instances ({@link AppInstance}), closed together at its end
- * ({@link WsClients} is the same for a {@code @QuarkusTest} node).
+ * The WebSocket clients of one test against packaged instances ({@link AppInstance}, {@link ClusterNode}): opens
+ * them on any node, and closes every one after the test. (For {@code @QuarkusTest} classes: {@link WsClients}.)
  * <pre>
- * final InstanceClients clients = new InstanceClients();
- * &#64;AfterEach void closeClients() { clients.closeAll(); }
+ * &#64;RegisterExtension final InstanceClients clients = new InstanceClients();
  * WsClient alice = clients.connect(a, "alice");
  * </pre>
  */
-public final class InstanceClients {
+public final class InstanceClients implements AfterEachCallback {
 
     private final List<WsClient> clients = new ArrayList<>();
 
-    /** Connects to {@code node} as {@code user} ({@code ?user=}, auth mode none). */
-    public WsClient connect(AppInstance node, String user) {
-        return add(WsClient.connect(node.wsUrl("user=" + user)));
+    /** Connects to {@code node} as {@code user} ({@code ?user=}). */
+    public synchronized WsClient connect(AppInstance node, String user) {
+        WsClient c = WsClient.connect(node.wsUrl("user=" + user));
+        clients.add(c);
+        return c;
     }
 
-    /** Tracks a client opened elsewhere, to be closed with the rest. */
-    public synchronized WsClient add(WsClient client) {
-        clients.add(client);
-        return client;
+    /** Closes every client opened in this test. */
+    public synchronized void closeAll() {
+        clients.forEach(WsClient::close);
+        clients.clear();
     }
 
-    public void closeAll() {
-        List<WsClient> all;
-        synchronized (this) {
-            all = new ArrayList<>(clients);
-            clients.clear();
-        }
-        all.forEach(WsClient::close);
+    @Override
+    public void afterEach(ExtensionContext context) {
+        closeAll();
     }
 }
