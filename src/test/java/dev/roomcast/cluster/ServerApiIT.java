@@ -108,6 +108,10 @@ class ServerApiIT {
 
         JsonPath oldest = get(a, "/api/rooms/hist/history", 200);
         assertThat(page(oldest)).isEqualTo(receivedOnA);
+        // data byte for byte, as the frames carried it (the API publish had a space in it)
+        assertThat(onB.rawFrames()).anyMatch(f -> f.contains("\"data\":{\"n\": 1}"));
+        assertThat(api(a).when().get("/api/rooms/hist/history").asString())
+                .contains("\"from\":\"backend\",\"data\":{\"n\": 1}}", "\"from\":\"reader-a\",\"data\":{\"n\":2}}");
         String epoch = oldest.getString("epoch");
         assertThat(onA.rawFrames()).anyMatch(f -> f.contains("\"epoch\":\"" + epoch + "\""));
         List<String> newestFirst = new ArrayList<>(receivedOnA);
