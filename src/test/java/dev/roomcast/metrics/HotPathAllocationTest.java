@@ -1,7 +1,14 @@
 package dev.roomcast.metrics;
 
-import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.hub.FrameSink;
+import dev.roomcast.hub.RateLimiter;
+import dev.roomcast.hub.RoomPermissions;
+import dev.roomcast.hub.Session;
 import dev.roomcast.protocol.ErrorCode;
+import dev.roomcast.protocol.HoldBack;
+import dev.roomcast.protocol.OutboundFrame;
+import dev.roomcast.protocol.Publication;
+import dev.roomcast.protocol.StreamOffset;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Assumptions;
@@ -10,20 +17,18 @@ import org.junit.jupiter.api.Test;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Recording a delivery, publish or frame allocates nothing: no per-message maps, no tag lookups. */
+/**
+ * Recording a delivery, publish or frame allocates nothing: no per-message maps, no tag lookups; nor does delivering
+ * to a connection with nothing held back, or through an open hold-back.
+ */
 class HotPathAllocationTest {
 
     @Test
     void recordingAllocatesNothing() {
-        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "needs com.sun.management");
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
-        Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
-        threads.setThreadAllocatedMemoryEnabled(true);
-
         RoomcastMetrics metrics = new RoomcastMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 config(2));
         metrics.rooms().bind(r -> 1, () -> Set.of("a", "b", "c"));
@@ -51,6 +56,60 @@ class HotPathAllocationTest {
                 }
             }
         };
+        long allocated = allocatedBy(burst);
+        System.out.printf("hot path: %d bytes allocated by 100,000 iterations (deliver+frameOut+frameIn+publish)%n",
+                allocated);
+        // 100,000 iterations of ~4 recordings each; a single allocation per call would be megabytes.
+        assertThat(allocated).as("bytes allocated by 400,000 recordings").isLessThan(64 * 1024);
+    }
+
+    /** A delivery to a connection with nothing held back, and a live item through an open hold-back. */
+    @Test
+    void deliveringWhenNothingIsHeldAllocatesNothing() {
+        long[] written = new long[1];
+        Session session = new Session("c1", "alice", new FrameSink() {
+            @Override
+            public boolean write(OutboundFrame frame) {
+                written[0]++;
+                return true;
+            }
+
+            @Override
+            public void close(int code, String reason) {
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+        }, RoomPermissions.ALL, RateLimiter.unlimited(), 100);
+        OutboundFrame frame = OutboundFrame.message("{}", "a", StreamOffset.of(1), 0);
+        HoldBack<Publication> cursor = new HoldBack<>(Publication::offset, 100);
+        Publication[] live = new Publication[10_000 * 41];
+        for (int i = 0; i < live.length; i++) {
+            live[i] = new Publication("a", StreamOffset.of(i + 1), "e", 0, null, "1");
+        }
+        Consumer<Publication> deliver = p -> written[0]++;
+        int[] next = {0};
+        Runnable burst = () -> {
+            for (int i = 0; i < 10_000; i++) {
+                session.send(frame);
+                cursor.offer(live[next[0]++], deliver);
+            }
+        };
+        long allocated = allocatedBy(burst);
+        System.out.printf("delivery: %d bytes allocated by 100,000 sends and hold-back offers%n", allocated);
+        assertThat(written[0]).isEqualTo(2L * 10_000 * 40);
+        assertThat(allocated).as("bytes allocated by 200,000 deliveries").isLessThan(64 * 1024);
+    }
+
+    /** Bytes this thread allocates running {@code burst} 10 times, after 30 runs to let the JIT compile it. */
+    private static long allocatedBy(Runnable burst) {
+        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "needs com.sun.management");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
+        threads.setThreadAllocatedMemoryEnabled(true);
         for (int warm = 0; warm < 30; warm++) {
             burst.run(); // let the JIT compile the path
         }
@@ -59,11 +118,7 @@ class HotPathAllocationTest {
         for (int round = 0; round < 10; round++) {
             burst.run();
         }
-        long allocated = threads.getThreadAllocatedBytes(tid) - before;
-        System.out.printf("hot path: %d bytes allocated by 100,000 iterations (deliver+frameOut+frameIn+publish)%n",
-                allocated);
-        // 100,000 iterations of ~4 recordings each; a single allocation per call would be megabytes.
-        assertThat(allocated).as("bytes allocated by 400,000 recordings").isLessThan(64 * 1024);
+        return threads.getThreadAllocatedBytes(tid) - before;
     }
 
     static MetricsConfig config(int max) {
