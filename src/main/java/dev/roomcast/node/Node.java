@@ -50,6 +50,13 @@ public final class Node {
      * @param idempotencyWindow how long a publish's idempotency key is remembered ({@code roomcast.api.idempotency-window})
      */
     public record Limits(int maxRoomsPerConnection, int historyLimit, Duration idempotencyWindow) {
+        public Limits {
+            if (idempotencyWindow.toMillis() < 1) {
+                throw new IllegalArgumentException("roomcast.api.idempotency-window must be at least 1ms, not "
+                        + idempotencyWindow);
+            }
+        }
+
         public Limits(int maxRoomsPerConnection, int historyLimit) {
             this(maxRoomsPerConnection, historyLimit, Duration.ofMinutes(5));
         }
