@@ -130,6 +130,12 @@ public final class Node {
         return hub.join(session, room, presenceEvents, since == null)
                 .thenCompose(outcome -> {
                     progress.joined = true;
+                    if (!session.isMember(room)) {
+                        // Taken out of the room while joining it (the server API's remove, a narrowing refresh): it
+                        // was told with `removed`; the hub dropped its presence entry.
+                        throw new ProtocolException(ErrorCode.forbidden, "removed from " + room + " while joining it",
+                                replyId);
+                    }
                     CompletionStage<HistoryPage> position = outcome.position() != null
                             ? CompletableFuture.completedFuture(outcome.position())
                             : broker.history(room, since, limits.historyLimit());
