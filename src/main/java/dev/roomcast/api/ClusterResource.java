@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.roomcast.node.Node;
 import dev.roomcast.presence.ClusterView;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -34,6 +35,7 @@ import java.util.List;
 public class ClusterResource {
 
     @JsonPropertyOrder({"node", "connections", "rooms"})
+    @RegisterForReflection // a list element of a response: native builds need it registered
     @Schema(name = "NodeInfo")
     public record NodeInfo(String node, int connections, @Schema(description = "rooms with a member on this node") int rooms) {
     }
@@ -43,6 +45,7 @@ public class ClusterResource {
     }
 
     @JsonPropertyOrder({"room", "members"})
+    @RegisterForReflection // a list element of a response: native builds need it registered
     @Schema(name = "RoomMembers")
     public record Room(String room, @Schema(description = "distinct users in the room, cluster-wide") int members) {
     }

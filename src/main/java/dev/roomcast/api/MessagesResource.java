@@ -9,6 +9,7 @@ import dev.roomcast.protocol.ErrorCode;
 import dev.roomcast.protocol.Member;
 import dev.roomcast.protocol.Names;
 import dev.roomcast.protocol.ProtocolException;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -102,6 +103,7 @@ public class MessagesResource {
     /** One room's result in a broadcast or batch: where its message was published, or why it was not. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"room", "offset", "epoch", "error", "message"})
+    @RegisterForReflection // a list element of a response: native builds need it registered
     @Schema(name = "PublishResult", description = "`offset` and `epoch` when published, `error` and `message` when not")
     public record Result(String room, String offset, String epoch,
             @Schema(description = "an error code, as in the error body") String error, String message) {
@@ -206,6 +208,7 @@ public class MessagesResource {
     /** A message of a room's history, as members received it. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"offset", "ts", "from", "data"})
+    @RegisterForReflection // a list element of a response: native builds need it registered
     @Schema(name = "HistoryMessage")
     public record HistoryMessage(String offset, long ts, String from,
             @JsonRawValue @Schema(implementation = Object.class, description = "the published value, byte for byte") String data) {
