@@ -782,8 +782,8 @@ export class Roomcast extends Emitter {
  * @property {[Gap]} gap
  * @property {[Subscribed]} subscribed
  * @property {[RoomcastError]} error a rejoin after a reconnect was refused: the room is no longer joined
- * @property {[Removed]} removed the server took this client out of the room (e.g. a refreshed token no longer
- *   allows it): no more messages, no rejoin after a reconnect
+ * @property {[Removed]} removed the server took this client out of the room (a refreshed token no longer allows it,
+ *   or the backend removed the user): no more messages, no rejoin after a reconnect
  */
 
 /**
