@@ -51,32 +51,20 @@ public interface Broker {
      *
      * @param idempotencyKey null: a plain publish
      */
-    default CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data,
-            String idempotencyKey, long windowMillis) {
-        if (idempotencyKey == null) {
-            return publishRoom(room, publishedAtMillis, from, data);
-        }
-        return java.util.concurrent.CompletableFuture.failedFuture(
-                new UnsupportedOperationException(name() + " has no idempotent publish"));
-    }
+    CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data,
+            String idempotencyKey, long windowMillis);
 
     /**
      * Delivers a control command to every connection of {@code user}, on every node
      * ({@link BrokerListener#onUserControl}).
      */
-    default CompletionStage<Void> publishUserControl(String user, UserControl control) {
-        return java.util.concurrent.CompletableFuture.failedFuture(
-                new UnsupportedOperationException(name() + " has no user control"));
-    }
+    CompletionStage<Void> publishUserControl(String user, UserControl control);
 
     /**
      * Reads a page of the room's history for the server API: at most {@code limit} messages after {@code since}
      * (oldest first), or before it ({@code newestFirst}); without {@code since}, the oldest or the newest ones.
      */
-    default CompletionStage<HistoryRead> readHistory(String room, StreamOffset since, int limit, boolean newestFirst) {
-        return java.util.concurrent.CompletableFuture.failedFuture(
-                new UnsupportedOperationException(name() + " has no history reads"));
-    }
+    CompletionStage<HistoryRead> readHistory(String room, StreamOffset since, int limit, boolean newestFirst);
 
     /**
      * Where the room's history stands and, with {@code since}, the messages after it (at most {@code limit}) and

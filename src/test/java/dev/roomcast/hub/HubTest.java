@@ -282,6 +282,23 @@ class HubTest {
         }
 
         @Override
+        public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data,
+                String idempotencyKey, long windowMillis) {
+            return delegate.publishRoom(room, publishedAtMillis, from, data, idempotencyKey, windowMillis);
+        }
+
+        @Override
+        public CompletionStage<Void> publishUserControl(String user, dev.roomcast.broker.UserControl control) {
+            return delegate.publishUserControl(user, control);
+        }
+
+        @Override
+        public CompletionStage<HistoryRead> readHistory(String room, dev.roomcast.protocol.StreamOffset since, int limit,
+                boolean newestFirst) {
+            return delegate.readHistory(room, since, limit, newestFirst);
+        }
+
+        @Override
         public CompletionStage<dev.roomcast.broker.HistoryPage> history(String room, dev.roomcast.protocol.StreamOffset since, int limit) {
             return delegate.history(room, since, limit);
         }
