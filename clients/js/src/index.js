@@ -77,6 +77,16 @@ export { Emitter };
  * @property {boolean} [recovered] for a resumed join: whether everything missed follows
  */
 
+/**
+ * How to join a room.
+ *
+ * @typedef {object} JoinOptions
+ * @property {(room: string) => string | Promise<string>} [token] auth mode `jwt`: a function (may be async) giving a
+ *   subscription token for this room, signed by your backend — it lets the connection into a room its own token
+ *   does not allow. Called before every join of the room (the first, every rejoin after a reconnect) and when the
+ *   server pushes `refresh` ahead of the subscription token's expiry (the client then sends the new one by itself)
+ */
+
 /** @typedef {{ user: string, connections: number }} Member */
 /** @typedef {{ room: string, count: number, members: Member[] }} Presence */
 
@@ -403,8 +413,12 @@ export class Roomcast extends Emitter {
     try {
       Impl = await this._webSocketClass();
       url = new URL(await this._nextUrl());
+      // Rooms' subscription tokens are fetched with the connection's, so the rejoins after `welcome` go out at once,
+      // ahead of the requests queued meanwhile. A room whose function fails or hangs fetches again at its rejoin.
+      const roomTokens = this._prefetchRoomTokens(gen);
       const t = this._opts.token;
       token = typeof t === 'function' ? await t() : t;
+      await roomTokens;
     } catch (e) {
       if (gen !== this._gen) return;
       if (e instanceof RoomcastError && e.code === 'no_websocket') {
@@ -461,6 +475,21 @@ export class Roomcast extends Emitter {
       this._abandon();
       this._afterFailure(gen, { code: 1006, reason: 'connect_timeout', url: href }, refused);
     }, this._opts.connectTimeout ?? 10000);
+  }
+
+  /**
+   * @param {number} gen
+   * @returns {Promise<void>} never rejects; settles within `connectTimeout`
+   * @internal
+   */
+  _prefetchRoomTokens(gen) {
+    const fetches = [];
+    for (const room of this._rooms.values()) if (room._wanted && room._token) fetches.push(room._prefetchToken(gen));
+    if (fetches.length === 0) return Promise.resolve();
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    const bound = new Promise((resolve) => { timer = setTimeout(resolve, this._opts.connectTimeout ?? 10000); });
+    return Promise.race([Promise.all(fetches), bound]).then(() => clearTimeout(timer));
   }
 
   /** @internal Detaches the current socket and closes it without waiting for anything from it. */
@@ -625,7 +654,10 @@ export class Roomcast extends Emitter {
       case 'message': this._rooms.get(f.room)?._onMessage(f); break;
       case 'joined': case 'left': this._rooms.get(f.room)?._onPresence(f); break;
       case 'direct': this._emit('direct', { from: f.from, data: f.data, ts: f.ts }); break;
-      case 'refresh': this._onRefreshDue(); break;
+      case 'refresh':
+        if (typeof f.room === 'string') this._rooms.get(f.room)?._onRefreshDue();
+        else this._onRefreshDue();
+        break;
       case 'removed': this._rooms.get(f.room)?._onRemoved(f); break;
       case 'ack': case 'presence': case 'pong': this._onReply(f); break;
       case 'error': this._onError(f); break;
@@ -781,9 +813,14 @@ export class Roomcast extends Emitter {
  * @property {[PresenceEvent]} left
  * @property {[Gap]} gap
  * @property {[Subscribed]} subscribed
- * @property {[RoomcastError]} error a rejoin after a reconnect was refused: the room is no longer joined
- * @property {[Removed]} removed the server took this client out of the room (a refreshed token no longer allows it,
- *   or the backend removed the user): no more messages, no rejoin after a reconnect
+ * @property {[RoomcastError]} error a rejoin after a reconnect was refused: the room is no longer joined; or, with a
+ *   subscription token, the token function failed (`token_failed`: a rejoin is retried with backoff, a refresh is
+ *   not) or the server refused an automatic refresh (`invalid_token`: the room stays joined until the old token
+ *   expires)
+ * @property {[Removed]} removed the server took this client out of the room (a refreshed connection token no
+ *   longer allows it, its subscription token expired, or the backend removed the user): no more messages, no rejoin
+ *   after a reconnect
+ * @property {[number]} refreshed the server accepted a new subscription token for the room; its `exp` (seconds)
  */
 
 /**
@@ -822,6 +859,10 @@ export class Room extends Emitter {
     this._rejoinTimer = undefined;
     /** @internal @type {ReturnType<typeof setTimeout> | undefined} */
     this._joinTimer = undefined;
+    /** @internal @type {((room: string) => string | Promise<string>) | undefined} the subscription token function */
+    this._token = undefined;
+    /** @internal @type {{ gen: number, token: string } | undefined} a token fetched for the join on connection `gen` */
+    this._prefetched = undefined;
   }
 
   /** True while the room is joined on the current connection. */
@@ -830,14 +871,18 @@ export class Room extends Emitter {
   /**
    * Joins the room; resolves on the server's ack, rejects with a {@link RoomcastError} whose `code` is the
    * server's (`forbidden`, `invalid_room`, `too_many_rooms`, `unavailable`, ...) or `timeout`. From then on
-   * the room is rejoined after every reconnect, recovering what was missed.
+   * the room is rejoined after every reconnect, recovering what was missed. With `options.token` each join
+   * carries a subscription token from that function (rejects with `token_failed` when it fails, `invalid_token`
+   * when the server refuses the token).
    *
+   * @param {JoinOptions} [options]
    * @returns {Promise<Subscribed>}
    */
-  join() {
+  join(options = {}) {
     const c = this.client;
     if (c._state === 'closed') return Promise.reject(new RoomcastError('closed', 'the client was closed'));
     if (!c._wanted) return Promise.reject(new RoomcastError('disconnected', 'not connected: call connect() first'));
+    if (options.token !== undefined) this._token = options.token;
     const done = new Promise((resolve, reject) => this._joinWaiters.push({ resolve, reject }));
     if (this._subscribed) {
       const s = { room: this.name, epoch: /** @type {string} */ (this.epoch), offset: this.offset, resumed: false };
@@ -879,6 +924,28 @@ export class Room extends Emitter {
   }
 
   /**
+   * Replaces the room's subscription token without leaving it: sends `token`, or, without it, what the join's
+   * `token` function returns. The client does this by itself when the server pushes `refresh` for the room.
+   *
+   * @param {string} [token]
+   * @returns {Promise<number>} the new token's `exp` (seconds since the Unix epoch). Rejects with `invalid_token`
+   *   (another user or room, a bad signature, expired: nothing changed), `not_joined`, `token_failed` (the function
+   *   failed or there is none), `disconnected`, `timeout`.
+   */
+  async refresh(token) {
+    const c = this.client;
+    if (!this._subscribed) throw new RoomcastError('not_joined', `${this.name} is not joined: nothing to refresh`);
+    const gen = c._gen;
+    if (token === undefined) {
+      token = await this._fetchToken();
+      if (gen !== c._gen) throw new RoomcastError('disconnected', 'the connection was lost while getting the token');
+    }
+    const f = await c._request({ type: 'refresh', room: this.name, token });
+    this._emit('refreshed', f.expires);
+    return f.expires;
+  }
+
+  /**
    * Leaves the room: no more messages, no rejoin after a reconnect.
    *
    * @returns {Promise<void>}
@@ -887,6 +954,7 @@ export class Room extends Emitter {
     const wasWanted = this._wanted;
     this._wanted = false;
     this._subscribed = false;
+    this._token = this._prefetched = undefined;
     clearTimeout(this._rejoinTimer);
     this.epoch = this.offset = null;
     this._failJoin(new RoomcastError('left', 'left the room before the join completed'));
@@ -904,13 +972,78 @@ export class Room extends Emitter {
   /** @internal */
   _sendJoin() {
     clearTimeout(this._rejoinTimer);
+    const c = this.client;
     /** @type {Record<string, unknown> & { type: string }} */
     const frame = { type: 'join', room: this.name };
     if (this.epoch !== null && this.offset !== null) {
       frame.since = this.offset;
       frame.epoch = this.epoch;
     }
-    this.client._request(frame).catch(() => {});   // settled through _onJoinAck/_onJoinError/_onJoinTimeout
+    if (this._token) {
+      const prefetched = this._prefetched;
+      this._prefetched = undefined;
+      if (prefetched && prefetched.gen === c._gen) {
+        frame.token = prefetched.token;
+      } else {
+        const gen = c._gen;
+        this._fetchToken().then((token) => {
+          if (gen !== c._gen || !this._wanted || this._subscribed || c._state !== 'connected') return;
+          frame.token = token;
+          c._request(frame).catch(() => {});
+        }, (/** @type {RoomcastError} */ e) => {
+          if (gen === c._gen && this._wanted) this._onTokenFailed(e);
+        });
+        return;
+      }
+    }
+    c._request(frame).catch(() => {});   // settled through _onJoinAck/_onJoinError/_onJoinTimeout
+  }
+
+  /**
+   * @returns {Promise<string>} a subscription token from the join's function; rejects with `token_failed`
+   * @internal
+   */
+  async _fetchToken() {
+    const t = this._token;
+    if (typeof t !== 'function') throw new RoomcastError('token_failed', `no token function for ${this.name}`);
+    try {
+      return await t(this.name);
+    } catch (e) {
+      throw new RoomcastError('token_failed', `the token function of ${this.name} failed: ${/** @type {Error} */ (e).message}`, { cause: e });
+    }
+  }
+
+  /**
+   * Fetches the token for the join on connection `gen` ahead of its `welcome`; never rejects.
+   *
+   * @param {number} gen
+   * @returns {Promise<void>}
+   * @internal
+   */
+  async _prefetchToken(gen) {
+    try {
+      const token = await this._fetchToken();
+      if (gen === this.client._gen) this._prefetched = { gen, token };
+    } catch { /* the join fetches again, and reports a failure then */ }
+  }
+
+  /** @internal @param {RoomcastError} error the token function failed before a join */
+  _onTokenFailed(error) {
+    if (this._joinWaiters.length > 0) {
+      this._wanted = false;
+      this._failJoin(error);
+      return;
+    }
+    this._emit('error', error);
+    this._retryLater();
+  }
+
+  /** @internal The server pushed `refresh` for this room: its subscription token expires soon. */
+  _onRefreshDue() {
+    if (!this._token || !this._subscribed) return;
+    this.refresh().catch((/** @type {RoomcastError} */ e) => {
+      if (e.code !== 'disconnected' && e.code !== 'not_joined') this._emit('error', e);
+    });
   }
 
   /**

@@ -248,6 +248,28 @@ export function jwkOf(secret) {
   return JSON.stringify({ kty: 'oct', k: Buffer.from(secret).toString('base64url') });
 }
 
+/** Now, in seconds since the Unix epoch (a JWT's clock). */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** The `exp` of a token signed by {@link signJwt}. @param {string} jwt */
+export const expOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).exp;
+
+/**
+ * A node's settings for tokens that expire on live connections: auth mode jwt with an HS256 secret, a short clock
+ * skew and refresh-ahead (seconds), and an API key.
+ */
+export function expiringTokensConfig({ secret, issuer, skew, refreshAhead, apiKey }) {
+  return {
+    'roomcast.auth.mode': 'jwt',
+    'smallrye.jwt.verify.secretkey': jwkOf(secret),
+    'smallrye.jwt.verify.algorithm': 'HS256',
+    'mp.jwt.verify.issuer': issuer,
+    'mp.jwt.verify.clock.skew': skew,
+    'roomcast.auth.refresh-ahead': `${refreshAhead}s`,
+    'roomcast.api.keys': apiKey,
+  };
+}
+
 /**
  * Collects a room's messages and waits for them.
  *

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { Roomcast } from '../src/index.js';
-import { Roomcast as Node, collect, jwkOf, signJwt, until } from './harness.js';
+import { Roomcast as Node, collect, expOf, expiringTokensConfig, nowSeconds, signJwt, until } from './harness.js';
 
 const SECRET = 'roomcast-client-refresh-secret-of-at-least-256-bits-0123456789';
 const ISSUER = 'https://auth.roomcast.test';
@@ -17,13 +17,8 @@ let node;
 /** @type {Roomcast[]} */
 const clients = [];
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
 /** @param {string} sub @param {number} ttl seconds @param {Record<string, unknown>} [claims] */
 const token = (sub, ttl, claims = {}) => signJwt(SECRET, { iss: ISSUER, sub, exp: nowSeconds() + ttl, ...claims });
-
-/** The `exp` of a token this test signed. @param {string} jwt */
-const expOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).exp;
 
 /** @param {import('../src/index.js').RoomcastOptions} options */
 function client(options) {
@@ -41,15 +36,8 @@ function states(rc) {
 }
 
 before(async () => {
-  node = await new Node('refresh', {
-    'roomcast.auth.mode': 'jwt',
-    'smallrye.jwt.verify.secretkey': jwkOf(SECRET),
-    'smallrye.jwt.verify.algorithm': 'HS256',
-    'mp.jwt.verify.issuer': ISSUER,
-    'mp.jwt.verify.clock.skew': SKEW,
-    'roomcast.auth.refresh-ahead': `${REFRESH_AHEAD}s`,
-    'roomcast.api.keys': API_KEY,
-  }).start();
+  const config = expiringTokensConfig({ secret: SECRET, issuer: ISSUER, skew: SKEW, refreshAhead: REFRESH_AHEAD, apiKey: API_KEY });
+  node = await new Node('refresh', config).start();
 });
 after(async () => {
   for (const c of clients) c.close();

@@ -139,11 +139,11 @@ public class IdentityResolver {
         } catch (ParseException e) {
             throw new AuthenticationException("invalid token");
         }
-        long issuedAt = jwt.getIssuedAtTime();
-        if (issuedAt > clock.instant().getEpochSecond() + clockSkewSeconds) {
-            // smallrye-jwt only checks iat against exp: a token "issued" in the future was not issued by a
-            // sane clock, and would outlive any maximum age measured from iat.
-            throw new AuthenticationException("the token's iat is in the future");
+        checkIssuedAt(jwt);
+        if (hasClaim(jwt, SubscriptionTokens.ROOM_CLAIM)) {
+            // Signed with the same keys, a subscription token for one room must not open a connection (where its
+            // missing rooms claim would allow every room).
+            throw new AuthenticationException("a subscription token (with a room claim) cannot authenticate a connection");
         }
         String sub = jwt.getSubject();
         if (!Names.isValidUser(sub)) {
@@ -157,6 +157,15 @@ public class IdentityResolver {
             // provider is misconfigured (or the claim was forged before signing). Fail closed, say why.
             LOG.warnf("token of %s refused: %s", sub, e.getMessage());
             throw e;
+        }
+    }
+
+    /** The rules roomcast adds to smallrye-jwt's verification, for connection and subscription tokens alike. */
+    void checkIssuedAt(JsonWebToken jwt) {
+        if (jwt.getIssuedAtTime() > clock.instant().getEpochSecond() + clockSkewSeconds) {
+            // smallrye-jwt only checks iat against exp: a token "issued" in the future was not issued by a
+            // sane clock, and would outlive any maximum age measured from iat.
+            throw new AuthenticationException("the token's iat is in the future");
         }
     }
 
@@ -226,7 +235,7 @@ public class IdentityResolver {
         throw new AuthenticationException("rooms." + action + " must be a string or a list of strings, not " + kind(value));
     }
 
-    private static String kind(Object claim) {
+    static String kind(Object claim) {
         if (claim == null || claim == JsonValue.NULL) {
             return "null";
         }

@@ -42,6 +42,32 @@ public interface RoomcastConfig {
         /** How long before a connection's token expires the server pushes {@code refresh} to it. */
         @WithDefault("30s")
         Duration refreshAhead();
+
+        /** How a join's subscription token is verified; by default with the connection tokens' settings. */
+        @WithName("subscription-token")
+        SubscriptionToken subscriptionToken();
+    }
+
+    /**
+     * A subscription token's verification, where it differs from the connection tokens' ({@code mp.jwt.verify.*},
+     * {@code smallrye.jwt.verify.*}): each key left unset keeps their setting.
+     */
+    interface SubscriptionToken {
+        /** A verification key of its own: a PEM public key, a JWK or a JWK set ({@code oct} JWK for HS256). */
+        Optional<String> key();
+
+        /** Where to read such a key: a file, a classpath resource or an http(s) URL (JWKS). */
+        @WithName("key-location")
+        Optional<String> keyLocation();
+
+        /** The signature algorithm (RS256, ES256, HS256, ...). */
+        Optional<String> algorithm();
+
+        /** The {@code iss} required. */
+        Optional<String> issuer();
+
+        /** The {@code aud} values accepted (one is enough). */
+        Optional<List<String>> audiences();
     }
 
     interface Api {

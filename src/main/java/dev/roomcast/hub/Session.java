@@ -9,6 +9,7 @@ import dev.roomcast.protocol.StreamOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One client connection: who it is, which rooms it joined, and where its frames go.
@@ -25,6 +26,11 @@ public final class Session {
     private volatile RoomPermissions permissions;
     /** The pending token-expiry timer of this connection (-1: none); owned by the transport. */
     private volatile long expiryTimer = -1;
+    /**
+     * Rooms held by a subscription token: at most one grant per joined room, so bounded by the rooms per
+     * connection. Created at the first grant (writes under this), read without a lock.
+     */
+    private volatile Map<String, RoomGrant> grants;
     private final JoinedRooms rooms = new JoinedRooms();
     private final RateLimiter limiter;
     /**
@@ -64,6 +70,62 @@ public final class Session {
         this.permissions = permissions;
     }
 
+    /** Whether the connection may join {@code room}: its token's {@code rooms}, or a subscription token it holds. */
+    public boolean mayJoin(String room) {
+        return permissions.mayJoin(room) || grant(room) != null;
+    }
+
+    /** Whether the connection may publish to {@code room}: its token's {@code rooms}, or the room's subscription token. */
+    public boolean mayPublish(String room) {
+        if (permissions.mayPublish(room)) {
+            return true;
+        }
+        RoomGrant grant = grant(room);
+        return grant != null && grant.mayPublish();
+    }
+
+    /** Whether the connection may see who is in {@code room} (the {@code presence} list, {@code joined}/{@code left}). */
+    public boolean maySeePresence(String room) {
+        if (permissions.mayJoin(room)) {
+            return true;
+        }
+        RoomGrant grant = grant(room);
+        return grant != null && grant.maySeePresence();
+    }
+
+    /** The subscription token this connection holds {@code room} by, or null. */
+    public RoomGrant grant(String room) {
+        Map<String, RoomGrant> g = grants;
+        return g == null ? null : g.get(room);
+    }
+
+    /**
+     * Holds the grant's room by it from now on, ending the grant it replaces; false (and nothing held) when the
+     * connection is not in the room (any more).
+     */
+    public synchronized boolean grant(RoomGrant grant) {
+        if (!rooms.contains(grant.room())) {
+            return false;
+        }
+        if (grants == null) {
+            grants = new ConcurrentHashMap<>(4);
+        }
+        RoomGrant replaced = grants.put(grant.room(), grant);
+        if (replaced != null && replaced != grant) {
+            replaced.end();
+        }
+        return true;
+    }
+
+    /** Ends {@code grant} if it is still the one its room is held by; false when it was not. */
+    public synchronized boolean dropGrant(RoomGrant grant) {
+        if (grants == null || !grants.remove(grant.room(), grant)) {
+            return false;
+        }
+        grant.end();
+        return true;
+    }
+
     public long expiryTimer() {
         return expiryTimer;
     }
@@ -97,7 +159,19 @@ public final class Session {
         if (holdBacks != null) {
             forget(room, null);
         }
-        return rooms.remove(room);
+        boolean removed = rooms.remove(room);
+        if (grants != null) {
+            endGrant(room);
+        }
+        return removed;
+    }
+
+    /** A room left ends the subscription token it was held by (and its timer). */
+    private synchronized void endGrant(String room) {
+        RoomGrant grant = grants.remove(room);
+        if (grant != null) {
+            grant.end();
+        }
     }
 
     public boolean wantsPresenceEvents(String room) {

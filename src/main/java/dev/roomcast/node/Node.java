@@ -4,6 +4,7 @@ import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.HistoryPage;
 import dev.roomcast.broker.UserControl;
 import dev.roomcast.hub.Hub;
+import dev.roomcast.hub.RoomGrant;
 import dev.roomcast.hub.Session;
 import dev.roomcast.presence.ClusterView;
 import dev.roomcast.presence.Presence;
@@ -88,7 +89,28 @@ public final class Node {
      */
     public CompletionStage<Void> join(Session session, String room, String sinceText, String epoch,
             boolean presenceEvents, String replyId) {
-        if (!session.permissions().mayJoin(room)) {
+        return join(session, room, null, sinceText, epoch, presenceEvents, replyId);
+    }
+
+    /**
+     * {@link #join(Session, String, String, String, boolean, String)} by a verified subscription token: {@code grant}
+     * allows the room whatever the connection's permissions say (and the backend's join hook is not asked: the
+     * token is the backend's decision); the connection holds the room by it once joined. Without the grant's
+     * presence permission (or the connection's own) the room is joined without presence events.
+     */
+    public CompletionStage<Void> join(Session session, String room, RoomGrant grant, String sinceText, String epoch,
+            boolean presenceEvents, String replyId) {
+        if (grant == null) {
+            return joinRoom(session, room, null, sinceText, epoch, presenceEvents, replyId);
+        }
+        boolean events = presenceEvents && (grant.maySeePresence() || session.permissions().mayJoin(room));
+        return joinRoom(session, room, grant, sinceText, epoch, events, replyId)
+                .thenRun(() -> session.grant(grant));
+    }
+
+    private CompletionStage<Void> joinRoom(Session session, String room, RoomGrant grant, String sinceText,
+            String epoch, boolean presenceEvents, String replyId) {
+        if (grant == null && !session.mayJoin(room)) {
             throw new ProtocolException(ErrorCode.forbidden, "not allowed to join " + room, replyId);
         }
         if (session.isMember(room)) {
@@ -106,7 +128,7 @@ public final class Node {
         if (since != null && epoch == null) {
             throw new ProtocolException(ErrorCode.bad_request, "epoch is required with since", replyId);
         }
-        JoinGuard guard = joinGuard;
+        JoinGuard guard = grant == null ? joinGuard : null;
         if (guard != null && guard.covers(room)) {
             // The backend decides after the node's own rules; the session may be gone by the time it answers.
             return guarded(guard.check(session.user(), room), replyId, "join " + room).thenCompose(data -> session.isOpen()
@@ -200,7 +222,7 @@ public final class Node {
 
     /** Refuses a connection's publish to {@code room} unless it may publish there and is a member. */
     public void checkPublish(Session session, String room, String replyId) {
-        if (!session.permissions().mayPublish(room)) {
+        if (!session.mayPublish(room)) {
             throw new ProtocolException(ErrorCode.forbidden, "not allowed to publish to " + room, replyId);
         }
         if (!session.isMember(room)) {

@@ -87,13 +87,14 @@ public final class ServerFrames {
 
     @RegisterForReflection
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonPropertyOrder({"type", "id", "expires"})
-    record RefreshAck(String type, String id, long expires) {
+    @JsonPropertyOrder({"type", "id", "room", "expires"})
+    record RefreshAck(String type, String id, String room, long expires) {
     }
 
     @RegisterForReflection
-    @JsonPropertyOrder({"type", "expires"})
-    record RefreshDue(String type, long expires) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "room", "expires"})
+    record RefreshDue(String type, String room, long expires) {
     }
 
     @RegisterForReflection
@@ -103,12 +104,22 @@ public final class ServerFrames {
 
     /** Ack of a {@code refresh}: the new token's {@code exp} (seconds since the Unix epoch). */
     public static String refreshAck(String id, long expires) {
-        return write(new RefreshAck("ack", id, expires));
+        return refreshAck(id, null, expires);
+    }
+
+    /** Ack of a room's {@code refresh}: the new subscription token's {@code exp}. */
+    public static String refreshAck(String id, String room, long expires) {
+        return write(new RefreshAck("ack", id, room, expires));
     }
 
     /** Pushed ahead of the token's expiry: send a {@code refresh} with a new token before {@code expires}. */
     public static String refreshDue(long expires) {
-        return write(new RefreshDue("refresh", expires));
+        return refreshDue(null, expires);
+    }
+
+    /** Pushed ahead of the expiry of the subscription token {@code room} is held by. */
+    public static String refreshDue(String room, long expires) {
+        return write(new RefreshDue("refresh", room, expires));
     }
 
     /** The connection was taken out of {@code room} by the server (not by its own {@code leave}). */

@@ -30,6 +30,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import dev.roomcast.ws.ConnectionObserver;
 import dev.roomcast.ws.ConnectionTokens;
+import dev.roomcast.ws.RoomTokens;
 import dev.roomcast.ws.FrameDispatcher;
 import dev.roomcast.ws.SinkObserver;
 import dev.roomcast.node.ProtocolObserver;
@@ -189,8 +190,9 @@ public class NodeProducers {
 
     @Produces
     @Singleton
-    FrameDispatcher dispatcher(Node node, RoomcastConfig config, ProtocolObserver observer, ConnectionTokens tokens) {
+    FrameDispatcher dispatcher(Node node, RoomcastConfig config, ProtocolObserver observer, ConnectionTokens tokens,
+            RoomTokens roomTokens) {
         var limits = new FrameDispatcher.Limits(config.limits().maxMessageSize(), config.limits().burst());
-        return new FrameDispatcher(node, limits, observer, tokens);
+        return new FrameDispatcher(node, limits, observer, tokens, roomTokens);
     }
 }

@@ -31,9 +31,12 @@ public final class FrameDispatcher {
     private final Limits limits;
     private final ProtocolObserver observer;
     private final ConnectionTokens tokens;
+    private final RoomTokens roomTokens;
 
-    public FrameDispatcher(Node node, Limits limits, ProtocolObserver observer, ConnectionTokens tokens) {
+    public FrameDispatcher(Node node, Limits limits, ProtocolObserver observer, ConnectionTokens tokens,
+            RoomTokens roomTokens) {
         this.tokens = tokens;
+        this.roomTokens = roomTokens;
         this.node = node;
         this.limits = limits;
         this.observer = observer;
@@ -120,6 +123,9 @@ public final class FrameDispatcher {
     private CompletionStage<Void> join(Session session, ClientFrame f) {
         String room = requireRoom(f);
         boolean presenceEvents = f.presence() == null || f.presence();
+        if (f.token() != null) {
+            return roomTokens.join(session, room, f, presenceEvents);
+        }
         return node.join(session, room, f.since(), f.epoch(), presenceEvents, f.id());
     }
 
@@ -172,7 +178,7 @@ public final class FrameDispatcher {
 
     private CompletionStage<Void> presence(Session session, ClientFrame f) {
         String room = requireRoom(f);
-        if (!session.permissions().mayJoin(room)) {
+        if (!session.maySeePresence(room)) {
             throw new ProtocolException(ErrorCode.forbidden, "not allowed to see " + room, f.id());
         }
         return node.presence(room).thenAccept(members ->

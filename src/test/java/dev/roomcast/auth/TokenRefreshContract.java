@@ -163,7 +163,8 @@ abstract class TokenRefreshContract {
                 .as("the first message after the refresh is team-a's, not team-b's").isEqualTo("team-a");
     }
 
-    private static void assertRefused(WsClient client, String frame, String code) {
+    /** {@code frame} is answered with an {@code error} of {@code code}. */
+    static void assertRefused(WsClient client, String frame, String code) {
         JsonNode reply = client.request(frame);
         assertThat(reply.path("type").asText()).as(frame).isEqualTo("error");
         assertThat(reply.path("code").asText()).as(frame).isEqualTo(code);

@@ -1,14 +1,12 @@
 package dev.roomcast.auth;
 
+import dev.roomcast.testing.HookBackend;
 import dev.roomcast.testing.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.jwt.build.JwtClaimsBuilder;
 
-import java.security.KeyPairGenerator;
-import java.security.NoSuchAlgorithmException;
-import java.security.PrivateKey;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -16,6 +14,9 @@ import java.util.Map;
 @QuarkusTest
 @TestProfile(TokenRefreshRs256Test.Profile.class)
 class TokenRefreshRs256Test extends TokenRefreshContract {
+
+    /** The backend's join hook of this profile, started once. */
+    static final HookBackend JOIN_HOOK = new HookBackend();
 
     public static class Profile implements QuarkusTestProfile {
         @Override
@@ -25,6 +26,9 @@ class TokenRefreshRs256Test extends TokenRefreshContract {
             config.put("roomcast.limits.allowed-origins", "*");
             config.put("mp.jwt.verify.clock.skew", Integer.toString(SKEW_SECONDS));
             config.put("roomcast.auth.refresh-ahead", REFRESH_AHEAD_SECONDS + "s");
+            // For SubscriptionTokenRs256Test: a join hook on hooked-* rooms only, which a subscription token bypasses.
+            config.put("roomcast.hooks.join.url", JOIN_HOOK.url("/join"));
+            config.put("roomcast.hooks.join.rooms", "hooked-*");
             return config;
         }
     }
@@ -36,13 +40,6 @@ class TokenRefreshRs256Test extends TokenRefreshContract {
 
     @Override
     String forge(JwtClaimsBuilder claims) {
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-            g.initialize(2048);
-            PrivateKey other = g.generateKeyPair().getPrivate();
-            return claims.sign(other);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return claims.sign(Tokens.otherKey());
     }
 }

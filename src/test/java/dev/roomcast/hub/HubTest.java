@@ -77,6 +77,46 @@ class HubTest {
     }
 
     @Test
+    void aSubscriptionTokenHoldsOnlyAJoinedRoomAndEndsWithItsTimerWhenTheRoomIsLeftOrTheConnectionCloses() throws Exception {
+        Session s = new Session("s1", "alice", new ListSink(), RoomPermissions.of(List.of("lobby"), List.of("lobby")),
+                RateLimiter.unlimited(), 100);
+        get(hub.register(s));
+        List<Long> cancelled = new ArrayList<>();
+        RoomGrant vip = new RoomGrant("alice", "vip", 2_000_000_000L, true, false);
+        assertThat(s.grant(vip)).as("not in the room: nothing held").isFalse();
+        assertThat(s.mayJoin("vip")).isFalse();
+
+        get(hub.join(s, "vip", true, true));
+        assertThat(s.grant(vip)).isTrue();
+        vip.timer(7, cancelled::add);
+        assertThat(s.mayJoin("vip")).isTrue();
+        assertThat(s.mayPublish("vip")).isTrue();
+        assertThat(s.maySeePresence("vip")).isFalse();
+        assertThat(s.mayPublish("other")).as("for that room only").isFalse();
+
+        RoomGrant renewed = new RoomGrant("alice", "vip", 2_000_000_100L, false, true);
+        assertThat(s.grant(renewed)).isTrue();
+        assertThat(cancelled).as("the replaced token's timer").containsExactly(7L);
+        assertThat(s.mayPublish("vip")).isFalse();
+        assertThat(s.maySeePresence("vip")).isTrue();
+        renewed.timer(8, cancelled::add);
+
+        hub.leave(s, "vip", true);
+        assertThat(cancelled).as("cancelled on leave").containsExactly(7L, 8L);
+        assertThat(s.grant("vip")).isNull();
+        assertThat(s.mayJoin("vip")).isFalse();
+        renewed.timer(9, cancelled::add);
+        assertThat(cancelled).as("a timer armed after the end is cancelled at once").containsExactly(7L, 8L, 9L);
+
+        get(hub.join(s, "vip", true, true));
+        RoomGrant again = new RoomGrant("alice", "vip", 2_000_000_200L, false, false);
+        s.grant(again);
+        again.timer(10, cancelled::add);
+        hub.unregister(s);
+        assertThat(cancelled).as("cancelled on close").containsExactly(7L, 8L, 9L, 10L);
+    }
+
+    @Test
     void aRoomMessageIsOneFrameWrittenToEveryLocalMemberAndNoOneElse() throws Exception {
         ListSink a = new ListSink(), b = new ListSink(), c = new ListSink();
         Session alice = session("c1", "alice", a), bob = session("c2", "bob", b), carol = session("c3", "carol", c);

@@ -25,6 +25,13 @@ class ServerFramesTest {
                         + "\"members\":[{\"user\":\"a\",\"connections\":2},{\"user\":\"b\",\"connections\":1}]}");
         assertThat(ServerFrames.pong(null)).isEqualTo("{\"type\":\"pong\"}");
         assertThat(ServerFrames.pong("x")).isEqualTo("{\"type\":\"pong\",\"id\":\"x\"}");
+        // The connection token's refresh frames as before; a room's carry the room.
+        assertThat(ServerFrames.refreshDue(1700000000)).isEqualTo("{\"type\":\"refresh\",\"expires\":1700000000}");
+        assertThat(ServerFrames.refreshDue("vip", 1700000000))
+                .isEqualTo("{\"type\":\"refresh\",\"room\":\"vip\",\"expires\":1700000000}");
+        assertThat(ServerFrames.refreshAck("7", 1700000000)).isEqualTo("{\"type\":\"ack\",\"id\":\"7\",\"expires\":1700000000}");
+        assertThat(ServerFrames.refreshAck("8", "vip", 1700000000))
+                .isEqualTo("{\"type\":\"ack\",\"id\":\"8\",\"room\":\"vip\",\"expires\":1700000000}");
     }
 
     @Test

@@ -75,7 +75,8 @@ public final class Tokens {
         return claims(sub).sign(otherKey());
     }
 
-    private static PrivateKey otherKey() {
+    /** A fresh RSA key the node does not trust. */
+    public static PrivateKey otherKey() {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
             g.initialize(2048);

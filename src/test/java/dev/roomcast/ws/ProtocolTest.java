@@ -52,6 +52,21 @@ class ProtocolTest {
     }
 
     @Test
+    void inAuthModeNoneAJoinsTokenIsIgnoredAndTokenRefreshesAreBadRequests() {
+        WsClient alice = connect("alice");
+        JsonNode ack = alice.request("{\"type\":\"join\",\"room\":\"vip\",\"token\":\"not.a.jwt\"}");
+        assertThat(ack.path("type").asText()).as(ack.toString()).isEqualTo("ack");
+        assertThat(ack.path("room").asText()).isEqualTo("vip");
+        for (String frame : List.of("{\"type\":\"refresh\",\"token\":\"not.a.jwt\"}",
+                "{\"type\":\"refresh\",\"room\":\"vip\",\"token\":\"not.a.jwt\"}")) {
+            JsonNode refused = alice.request(frame);
+            assertThat(refused.path("code").asText()).as(frame).isEqualTo("bad_request");
+        }
+        assertThat(alice.request("{\"type\":\"publish\",\"room\":\"vip\",\"data\":1}").path("type").asText())
+                .isEqualTo("ack");
+    }
+
+    @Test
     void roomMessagesReachEveryMemberAndNoOneElse() {
         WsClient alice = connect("alice"), bob = connect("bob"), carol = connect("carol");
         alice.join("team-a");
