@@ -17,6 +17,12 @@ import java.util.function.Consumer;
 final class RoomCursor {
 
     private final HoldBack<Publication> delivered;
+    /**
+     * The room's position when this node learnt it from a command (a join's presence step or history read): where
+     * a recovery reads from while nothing was delivered yet. Never a reason to drop a live publication: pub/sub
+     * may deliver a message stored before that reply after it (they travel on different connections).
+     */
+    private StreamOffset startedAt;
     private String epoch;
 
     RoomCursor(int maxHeld) {
@@ -41,15 +47,19 @@ final class RoomCursor {
         return delivered.open(recovered, deliver);
     }
 
-    /** Where delivery stands; {@code null} before the first message or known position. */
-    StreamOffset lastOffset() {
-        return delivered.last();
+    /**
+     * Where a recovery reads on from: the last publication delivered, or before any, the position learnt at join
+     * time; {@code null} before both.
+     */
+    synchronized StreamOffset lastOffset() {
+        StreamOffset last = delivered.last();
+        return last != null ? last : startedAt;
     }
 
-    /** Sets the starting position learnt at join time, unless messages were delivered already. */
+    /** Records the position learnt at join time (the first one counts) and the room's epoch. */
     synchronized void startAt(StreamOffset offset, String roomEpoch) {
-        if (offset != null) {
-            delivered.startAt(offset);
+        if (startedAt == null) {
+            startedAt = offset;
         }
         if (epoch == null) {
             epoch = roomEpoch;
