@@ -80,6 +80,7 @@ public class RoomcastEndpoint {
         connection.userData().put(SESSION, session);
         tokens.schedule(session, identity.expiresAt());
         transport.limitControlFrames(new ControlFrames(session, sink, limits.burst(), protocolObserver::rateLimited));
+        transport.resumeReads(); // paused at the upgrade (UpgradeGate): the session and its handlers exist now
         connectionObserver.opened();
         return Uni.createFrom().completionStage(userSessions.claim(session.user(), session.id()))
                 .onItem().transformToUni(claimed -> {

@@ -104,6 +104,26 @@ public final class Transport {
         }
     }
 
+    /**
+     * Stops reading from the connection until {@link #resumeReads}, called from {@code @OnOpen}. websockets-next
+     * upgrades on the thread that completes the upgrade check and sets the new WebSocket's handlers only afterwards:
+     * when the check completes elsewhere than on the connection's event loop (a JWT verified on a worker), a frame
+     * the client sent right after the 101 could be read before those handlers existed, and Vert.x dropped it
+     * without a trace — a {@code join} never answered. Paused, the bytes wait in the socket until the session exists.
+     */
+    void pauseReads() {
+        if (channel != null) {
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    /** Reads again (and reads what waited meanwhile); see {@link #pauseReads}. */
+    void resumeReads() {
+        if (channel != null) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
     /** The Netty channel under the WebSocket, or null when it could not be captured. */
     Channel channel() {
         return channel;

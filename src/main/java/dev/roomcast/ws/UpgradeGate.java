@@ -97,7 +97,9 @@ public class UpgradeGate implements HttpUpgradeCheck {
 
     private static CheckResult permit(HttpUpgradeContext context, Identity identity) {
         context.userData().put(IDENTITY, identity);
-        context.userData().put(Transport.KEY, Transport.of(context.httpRequest()));
+        Transport transport = Transport.of(context.httpRequest());
+        transport.pauseReads(); // until @OnOpen: nothing the client sends may arrive before the WebSocket's handlers
+        context.userData().put(Transport.KEY, transport);
         return CheckResult.permitUpgradeSync();
     }
 
