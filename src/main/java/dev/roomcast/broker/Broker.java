@@ -71,9 +71,16 @@ public interface Broker {
      * whether the history still reaches back to it: facts, which the node judges (a recovery's outcome, a
      * {@code since} that cannot be one of this history's offsets).
      *
-     * @param since null for the position only
+     * @param since    null for the position only
+     * @param maxBytes the messages' data adds up to at most this many bytes (the first message is always read);
+     *                 a join reads no more than its connection can be sent, whatever the room holds
      */
-    CompletionStage<HistoryPage> history(String room, StreamOffset since, int limit);
+    CompletionStage<HistoryPage> history(String room, StreamOffset since, int limit, long maxBytes);
+
+    /** {@link #history(String, StreamOffset, int, long)} without a bound on the bytes. */
+    default CompletionStage<HistoryPage> history(String room, StreamOffset since, int limit) {
+        return history(room, since, limit, Long.MAX_VALUE);
+    }
 
     /** Whether the node currently receives what is published (subscriber connection up). */
     boolean isReady();

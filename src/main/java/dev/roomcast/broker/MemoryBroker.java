@@ -145,7 +145,7 @@ public final class MemoryBroker implements Broker {
     }
 
     @Override
-    public CompletionStage<HistoryPage> history(String room, StreamOffset since, int limit) {
+    public CompletionStage<HistoryPage> history(String room, StreamOffset since, int limit, long maxBytes) {
         RoomLog log = logs.computeIfAbsent(room, r -> new RoomLog());
         synchronized (log) {
             if (log.lastOffset > 0 && log.lastStoredAt < clock.millis() - historyTtlMillis) {
@@ -158,8 +158,13 @@ public final class MemoryBroker implements Broker {
             long from = since.major();
             long oldest = log.entries.isEmpty() ? log.lastOffset + 1 : log.entries.peekFirst().offset;
             List<Publication> publications = new ArrayList<>();
+            long bytes = 0;
             for (Entry e : log.entries) {
                 if (e.offset > from && publications.size() < limit) {
+                    bytes += e.publication.data().length(); // chars: bytes for the usual ASCII JSON
+                    if (bytes > maxBytes && !publications.isEmpty()) {
+                        break;
+                    }
                     publications.add(e.publication);
                 }
             }

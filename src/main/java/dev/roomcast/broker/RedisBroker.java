@@ -256,8 +256,8 @@ public final class RedisBroker implements Broker, RoomPositions {
     // --- history -------------------------------------------------------------------------------
 
     @Override
-    public CompletionStage<HistoryPage> history(String room, StreamOffset since, int limit) {
-        return readHistory(room, since, limit).onFailure(e -> observer.failed("history")).map(h -> {
+    public CompletionStage<HistoryPage> history(String room, StreamOffset since, int limit, long maxBytes) {
+        return readHistory(room, since, limit, maxBytes).onFailure(e -> observer.failed("history")).map(h -> {
             RoomCursor cursor = cursors.get(room);
             if (cursor != null) {
                 cursor.startAt(h.latest, h.epoch);
@@ -302,10 +302,10 @@ public final class RedisBroker implements Broker, RoomPositions {
     private record RawHistory(String epoch, StreamOffset latest, boolean reachesSince, List<Publication> publications) {
     }
 
-    private Future<RawHistory> readHistory(String room, StreamOffset since, int limit) {
+    private Future<RawHistory> readHistory(String room, StreamOffset since, int limit, long maxBytes) {
         List<String> args = List.of(keys.stream(room), keys.epoch(room),
                 since == null ? "" : since.toString(), Integer.toString(limit), Long.toString(historyTtlMillis),
-                newEpoch());
+                newEpoch(), maxBytes == Long.MAX_VALUE ? "0" : Long.toString(maxBytes));
         return eval(RedisScripts.HISTORY, 2, args).map(r -> {
             String epoch = r.get(0).toString();
             List<Publication> publications = new ArrayList<>();
@@ -365,7 +365,7 @@ public final class RedisBroker implements Broker, RoomPositions {
             return;
         }
         StreamOffset after = cursor.lastOffset();
-        readHistory(room, after == null ? EMPTY : after, historySize).onSuccess(h -> {
+        readHistory(room, after == null ? EMPTY : after, historySize, Long.MAX_VALUE).onSuccess(h -> {
             RoomCursor current = cursors.get(room);
             if (current != null) {
                 // Evidence from Redis itself: the stream no longer has what this node delivered from it.

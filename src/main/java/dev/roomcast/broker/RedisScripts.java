@@ -83,8 +83,10 @@ public final class RedisScripts {
      * reaches back to {@code since} when the {@code since} entry itself is still there (trimming removes from the
      * head, so nothing after it is gone), or when {@code since} is 0-0 and the stream never lost an entry.
      * An empty ARGV[1] reads no entries (a plain join only needs the position). The epoch is created if
-     * missing, so the ack always names one.
-     * KEYS: stream, epoch. ARGV: since ('' for none), count, ttl ms, candidate epoch.
+     * missing, so the ack always names one. With ARGV[5] > 0 the entries' data add up to at most that many bytes
+     * (the first entry always comes), read in steps, so neither Redis nor the node holds more of a long history
+     * than one join can be sent.
+     * KEYS: stream, epoch. ARGV: since ('' for none), count, ttl ms, candidate epoch, max bytes (0: no bound).
      */
     static final RedisScript HISTORY = new RedisScript("""
             local stream_key, epoch_key, ttl, candidate = KEYS[1], KEYS[2], ARGV[3], ARGV[4]
@@ -106,7 +108,27 @@ public final class RedisScripts {
             elseif #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) > 0 then
               reaches = 1
             end
-            local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
+            local budget = tonumber(ARGV[5])
+            if budget <= 0 then
+              return {epoch, latest, reaches, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}
+            end
+            local entries, left, used, after = {}, tonumber(ARGV[2]), 0, ARGV[1]
+            while left > 0 do
+              local step = redis.call('XRANGE', KEYS[1], '(' .. after, '+', 'COUNT', math.min(left, 64))
+              if #step == 0 then break end
+              for _, entry in ipairs(step) do
+                local size = 0
+                for i = 1, #entry[2], 2 do
+                  local field = entry[2][i]
+                  if field == 'd' or field == 'b' then size = size + #entry[2][i + 1] end
+                end
+                used = used + size
+                if used > budget and #entries > 0 then return {epoch, latest, reaches, entries} end
+                entries[#entries + 1] = entry
+                after = entry[1]
+              end
+              left = left - #step
+            end
             return {epoch, latest, reaches, entries}
             """);
 

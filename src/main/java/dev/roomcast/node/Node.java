@@ -57,13 +57,24 @@ public final class Node {
      * Limits of what one connection may do through the node.
      *
      * @param idempotencyWindow how long a publish's idempotency key is remembered ({@code roomcast.api.idempotency-window})
+     * @param replayBytes       the most data a join's recovery replays: half the connection's outbound queue
+     *                          ({@code roomcast.limits.outbound-max-bytes}), so the replay, the held live frames and what
+     *                          follows fit in it; a longer replay is cut and the join is not recovered. It also bounds
+     *                          what a join reads from the history, however large the room's messages are.
      */
-    public record Limits(int maxRoomsPerConnection, int historyLimit, Duration idempotencyWindow) {
+    public record Limits(int maxRoomsPerConnection, int historyLimit, Duration idempotencyWindow, long replayBytes) {
+        /** Half of the default outbound-max-bytes (1 MiB). */
+        static final long DEFAULT_REPLAY_BYTES = 512 * 1024;
+
         public Limits {
             if (idempotencyWindow.toMillis() < 1) {
                 throw new IllegalArgumentException("roomcast.api.idempotency-window must be at least 1ms, not "
                         + idempotencyWindow);
             }
+        }
+
+        public Limits(int maxRoomsPerConnection, int historyLimit, Duration idempotencyWindow) {
+            this(maxRoomsPerConnection, historyLimit, idempotencyWindow, DEFAULT_REPLAY_BYTES);
         }
 
         public Limits(int maxRoomsPerConnection, int historyLimit) {
@@ -174,7 +185,7 @@ public final class Node {
                     }
                     CompletionStage<HistoryPage> position = outcome.position() != null
                             ? CompletableFuture.completedFuture(outcome.position())
-                            : broker.history(room, since, limits.historyLimit());
+                            : broker.history(room, since, limits.historyLimit(), limits.replayBytes());
                     return position.thenApply(page -> {
                         finishJoin(session, room, since, epoch, replyId, page, hookData);
                         if (outcome.firstOfUser() && !outcome.announced()) {

@@ -183,7 +183,7 @@ public class NodeProducers {
     Node node(Hub hub, Broker broker, Presence presence, Admission admission, ProtocolObserver observer,
             RoomcastConfig config, HttpHooks hooks, Backend backend, Optional<WebhookSettings> webhooks, NodeId nodeId) {
         var limits = new Node.Limits(config.limits().maxRoomsPerConnection(), Math.max(1, config.history().size()),
-                config.api().idempotencyWindow());
+                config.api().idempotencyWindow(), Math.max(1, config.limits().outboundMaxBytes() / 2));
         Node node = new Node(hub, broker, presence, admission, observer, Clock.systemUTC(), limits);
         node.identify(nodeId.value());
         node.useHooks(hooks.join().orElse(null), hooks.publish().orElse(null));

@@ -183,6 +183,25 @@ abstract class BrokerContract {
     }
 
     @Test
+    void aRecoveryReadsNoMoreDataThanAskedForAndAlwaysTheFirstMessage() throws Exception {
+        String room = room();
+        Broker.Published first = get(publish(room, "alice", "\"" + "a".repeat(98) + "\"")); // 100 bytes each
+        Broker.Published second = get(publish(room, "alice", "\"" + "b".repeat(98) + "\""));
+        Broker.Published third = get(publish(room, "alice", "\"" + "c".repeat(98) + "\""));
+        get(publish(room, "alice", "\"" + "d".repeat(98) + "\""));
+
+        HistoryPage page = get(broker.history(room, first.offset(), 10, 250));
+        assertThat(page.publications()).as("two fit in 250 bytes, a third would not")
+                .extracting(Publication::offset).containsExactly(second.offset(), third.offset());
+        assertThat(page.reachesSince()).isTrue();
+        assertThat(page.latest()).as("the position is the room's, not the page's").isNotEqualTo(third.offset());
+
+        assertThat(get(broker.history(room, first.offset(), 10, 10)).publications()).as("one message over the bound")
+                .extracting(Publication::offset).containsExactly(second.offset());
+        assertThat(get(broker.history(room, first.offset(), 10, 300)).publications()).hasSize(3);
+    }
+
+    @Test
     void anEmptyRoomIsAtItsStartingPosition() throws Exception {
         String room = room();
         HistoryPage position = get(broker.history(room, null, 10));

@@ -339,8 +339,9 @@ class HubTest {
         }
 
         @Override
-        public CompletionStage<dev.roomcast.broker.HistoryPage> history(String room, dev.roomcast.protocol.StreamOffset since, int limit) {
-            return delegate.history(room, since, limit);
+        public CompletionStage<dev.roomcast.broker.HistoryPage> history(String room, dev.roomcast.protocol.StreamOffset since, int limit,
+                long maxBytes) {
+            return delegate.history(room, since, limit, maxBytes);
         }
 
         @Override

@@ -240,6 +240,33 @@ class ProtocolTest {
         assertThat(otherEpoch.path("recovered").asBoolean()).isFalse();
     }
 
+    /**
+     * A join replays at most half of the connection's outbound queue (outbound-max-bytes, 1 MiB): a longer replay is
+     * cut and the join is not recovered (the client resyncs), instead of the whole history being read into the node's
+     * memory for every such join — 64 MiB a join with 1000 large messages, which ran a node out of heap with 30 clients
+     * joining at once — and the connection being closed as a slow consumer (4008) whatever it reads.
+     */
+    @Test
+    void aRecoveryLongerThanHalfTheOutboundQueueIsCutAndNotRecoveredAndTheConnectionStays() {
+        WsClient alice = connect("alice");
+        JsonNode start = alice.join("long-history");
+        String pad = "x".repeat(60_000);
+        for (int i = 0; i < 20; i++) { // 1.2 MB of history
+            assertThat(alice.request("{\"type\":\"publish\",\"room\":\"long-history\",\"data\":\"" + pad + "\"}")
+                    .path("type").asText()).isEqualTo("ack");
+        }
+        WsClient bob = connect("bob");
+        JsonNode ack = bob.request("{\"type\":\"join\",\"room\":\"long-history\",\"since\":\""
+                + start.path("offset").asText() + "\",\"epoch\":\"" + start.path("epoch").asText() + "\"}");
+        assertThat(ack.path("recovered").asBoolean()).as(ack.toString()).isFalse();
+        alice.request("{\"type\":\"publish\",\"room\":\"long-history\",\"data\":\"live\"}");
+        assertThat(bob.await(f -> "live".equals(f.path("data").asText())).path("type").asText()).isEqualTo("message");
+        List<JsonNode> replayed = bob.pending("message");
+        assertThat(replayed).as("the replay: what fits in 512 KiB, oldest first").hasSize(8);
+        assertThat(replayed.get(0).path("offset").asText()).isEqualTo("1");
+        assertThat(bob.isClosed()).isFalse();
+    }
+
     @Test
     void binaryFramesAreRefusedWithAnError() {
         WsClient c = connect("alice");
