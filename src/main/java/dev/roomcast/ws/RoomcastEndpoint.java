@@ -70,7 +70,10 @@ public class RoomcastEndpoint {
         Identity identity = connection.userData().get(UpgradeGate.IDENTITY);
         var limits = config.limits();
         Transport transport = connection.userData().get(Transport.KEY);
-        transport = transport == null ? Transport.NONE : transport;
+        if (transport == null) {
+            transport = Transport.NONE;
+            connection.userData().put(Transport.KEY, transport);
+        }
         var sink = new ConnectionSink(connection, limits.outboundMaxBytes(), limits.outboundMaxFrames(), sinkObserver,
                 transport, limits.closeTimeout());
         transport.guard(sink::closedByTransport);
@@ -110,7 +113,9 @@ public class RoomcastEndpoint {
     @OnTextMessage
     public Uni<Void> onText(String text, WebSocketConnection connection) {
         Session session = connection.userData().get(SESSION);
-        return Uni.createFrom().completionStage(dispatcher.handle(session, text));
+        Transport transport = connection.userData().get(Transport.KEY);
+        return Uni.createFrom().completionStage(dispatcher.handle(session, text)
+                .whenComplete((x, e) -> transport.messageHandled()));
     }
 
     @OnBinaryMessage
@@ -118,6 +123,7 @@ public class RoomcastEndpoint {
         Session session = connection.userData().get(SESSION);
         session.send(OutboundFrame.reply(ServerFrames.error(null, ErrorCode.bad_request,
                 "binary frames are not supported; send JSON text frames")));
+        connection.userData().get(Transport.KEY).messageHandled();
     }
 
     @OnClose

@@ -44,9 +44,11 @@ public final class Transport {
     private static volatile boolean warned;
 
     private final Channel channel;
+    private final InboundBacklog backlog;
 
     private Transport(Channel channel) {
         this.channel = channel;
+        this.backlog = channel == null ? null : new InboundBacklog(this);
     }
 
     /** Call during the upgrade check, while the request is still at hand. */
@@ -87,7 +89,8 @@ public final class Transport {
 
     /**
      * Call once the session exists: pings and pongs go through {@code controlFrames} (rate limit, counted
-     * pongs) instead of Vert.x, which would answer every ping unbounded.
+     * pongs) instead of Vert.x, which would answer every ping unbounded; messages are read no faster than they
+     * are handled ({@link InboundBacklog}: call {@link #messageHandled} for each).
      */
     void limitControlFrames(ControlFrames controlFrames) {
         if (channel == null) {
@@ -98,6 +101,7 @@ public final class Transport {
             String last = pipeline.lastContext() == null ? null : pipeline.lastContext().name();
             if (last != null && pipeline.get(ControlFrames.class) == null) {
                 pipeline.addBefore(last, "roomcast-control-frames", controlFrames);
+                pipeline.addBefore(last, "roomcast-inbound-backlog", backlog);
             }
         } catch (RuntimeException e) {
             warnOnce("cannot limit control frames: " + e);
@@ -121,6 +125,13 @@ public final class Transport {
     void resumeReads() {
         if (channel != null) {
             channel.config().setAutoRead(true);
+        }
+    }
+
+    /** A text or binary message of the client was handled: see {@link InboundBacklog}. */
+    void messageHandled() {
+        if (backlog != null) {
+            backlog.handled();
         }
     }
 

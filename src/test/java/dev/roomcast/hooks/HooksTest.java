@@ -5,6 +5,7 @@ import dev.roomcast.hub.Hub;
 import dev.roomcast.testing.HookBackend;
 import dev.roomcast.testing.HookBackend.Answer;
 import dev.roomcast.testing.MetricsScrape;
+import dev.roomcast.testing.RawWsClient;
 import dev.roomcast.testing.WsClient;
 import dev.roomcast.testing.WsClients;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -14,10 +15,13 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -163,6 +167,46 @@ class HooksTest {
         JsonNode delivered = bob.awaitType("message");
         assertThat(delivered.path("data").path("text").asText()).isEqualTo("****");
         assertThat(delivered.path("data").path("id").asInt()).isEqualTo(42);
+    }
+
+    /**
+     * A client that sends faster than its messages are handled — here each publish waits 200 ms for the publish
+     * hook — is read no faster than that: the node holds a few of its messages and TCP holds the rest back. Before,
+     * websockets-next queued every message the node read, without a bound: the 60 MB below were all taken at once
+     * (and 300 connections refreshing tokens faster than the workers verified them ran a node out of heap).
+     */
+    @Test
+    void aClientSendingFasterThanItsMessagesAreHandledIsReadNoFaster() {
+        BACKEND.answer("/publish", r -> new Answer(200, "{\"allow\":true}", 200));
+        long sent;
+        AtomicLong written = new AtomicLong();
+        try (RawWsClient flood = RawWsClient.open(clients.url("user=flood"))) {
+            flood.sendText("{\"type\":\"join\",\"room\":\"moderated.flood\",\"presence\":false,\"id\":\"j\"}");
+            assertThat(flood.readMessage(WsClient.TIMEOUT).text()).contains("\"ack\"");
+            byte[] frame = RawWsClient.frame(RawWsClient.TEXT, ("{\"type\":\"publish\",\"room\":\"moderated.flood\",\"data\":\""
+                    + "x".repeat(30_000) + "\"}").getBytes(StandardCharsets.UTF_8));
+            sent = 2000L * frame.length;
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 2000; i++) {
+                        flood.sendRaw(frame);
+                        written.addAndGet(frame.length);
+                    }
+                } catch (UncheckedIOException closed) {
+                    // the test is over
+                }
+            }, "flood-writer");
+            writer.setDaemon(true);
+            writer.start();
+            // What the node and the two sockets' buffers take while 15 messages are handled: not 60 MB.
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> written.get() < sent / 3);
+        }
+        BACKEND.reset();
+        WsClient fresh = clients.connect("after-flood");
+        fresh.join("moderated.after");
+        assertThat(fresh.request("{\"type\":\"publish\",\"room\":\"moderated.after\",\"data\":1}").path("type").asText())
+                .isEqualTo("ack");
+        assertThat(fresh.awaitType("message").path("data").asInt()).isEqualTo(1);
     }
 
     // --- failures and the breaker --------------------------------------------------------------
