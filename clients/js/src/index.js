@@ -132,6 +132,15 @@ const FATAL_CLOSE = new Map([
   [1008, 'policy_violation'],
 ]);
 
+/**
+ * The client's error for a close code after which it does not reconnect, or undefined. The backend's codes
+ * (the server API's disconnect) follow the protocol's convention: 4100-4499 stop, 4500-4999 reconnect.
+ * @param {number} code
+ */
+function fatalClose(code) {
+  return FATAL_CLOSE.get(code) ?? (code >= 4100 && code <= 4499 ? 'disconnected_by_server' : undefined);
+}
+
 /** HTTP statuses of a refused upgrade after which the client does not reconnect (seen in Node with `ws`). */
 const FATAL_STATUS = new Map([
   [400, 'bad_request'],
@@ -150,7 +159,8 @@ const STABLE_MS = 5000;
 export class RoomcastError extends Error {
   /**
    * @param {string} code the server's error code (`forbidden`, `rate_limited`, ...) or one of the client's:
-   *   `timeout`, `disconnected`, `closed`, `unauthorized`, `user_exists`, `policy_violation`, ...
+   *   `timeout`, `disconnected`, `closed`, `unauthorized`, `user_exists`, `policy_violation`,
+   *   `disconnected_by_server`, ...
    * @param {string} message
    * @param {object} [details]
    */
@@ -512,7 +522,7 @@ export class Roomcast extends Emitter {
       info = { ...info, reason: 'handshake_refused', status: refused.status };
       if (refused.retryAfter !== undefined) info.retryAfter = refused.retryAfter;
     }
-    const fatalCode = refused.status !== undefined ? FATAL_STATUS.get(refused.status) : FATAL_CLOSE.get(info.code ?? 0);
+    const fatalCode = refused.status !== undefined ? FATAL_STATUS.get(refused.status) : fatalClose(info.code ?? 0);
     if (fatalCode) {
       const error = new RoomcastError(fatalCode, refused.status !== undefined
         ? `the server refused the connection with HTTP ${refused.status}`
@@ -808,7 +818,8 @@ export class Roomcast extends Emitter {
  *   not) or the server refused an automatic refresh (`invalid_token`: the room stays joined until the old token
  *   expires)
  * @property {[Removed]} removed the server took this client out of the room (a refreshed connection token no
- *   longer allows it, or its subscription token expired): no more messages, no rejoin after a reconnect
+ *   longer allows it, its subscription token expired, or the backend removed the user): no more messages, no rejoin
+ *   after a reconnect
  * @property {[number]} refreshed the server accepted a new subscription token for the room; its `exp` (seconds)
  */
 

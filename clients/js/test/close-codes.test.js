@@ -49,7 +49,7 @@ function connectWith(options = {}) {
 }
 
 describe('close codes and refused upgrades', { timeout: 180000 }, () => {
-  for (const code of [1000, 1001, 1006, 1011, 1012, 1013, 4008]) {
+  for (const code of [1000, 1001, 1006, 1011, 1012, 1013, 4008, 4500, 4999]) {
     test(`close ${code}: reconnects`, async () => {
       plan = [{ close: code }];
       const { rc, states } = connectWith();
@@ -62,7 +62,8 @@ describe('close codes and refused upgrades', { timeout: 180000 }, () => {
     });
   }
 
-  for (const [code, error] of /** @type {const} */ ([[4009, 'user_exists'], [1008, 'policy_violation']])) {
+  for (const [code, error] of /** @type {const} */ ([[4009, 'user_exists'], [1008, 'policy_violation'],
+    [4100, 'disconnected_by_server'], [4499, 'disconnected_by_server']])) {
     test(`close ${code}: does not reconnect (${error})`, async () => {
       plan = [{ close: code }];
       const before = upgrades;

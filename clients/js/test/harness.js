@@ -194,6 +194,17 @@ export class Roomcast {
     return res.json();
   }
 
+  /** Posts a JSON body to a server API path (`/api/...`); returns the response body, fails unless 200. */
+  async post(apiPath, body, { apiKey } = {}) {
+    const res = await fetch(`${this.http}${apiPath}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 200) throw new Error(`POST ${apiPath} on ${this.name}: HTTP ${res.status} ${await res.text()}`);
+    return res.json();
+  }
+
   logTail(lines = 40) {
     try {
       return readFileSync(path.join(outputDir, `${this.name}.log`), 'utf8').split('\n').slice(-lines).join('\n');

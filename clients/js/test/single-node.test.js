@@ -81,6 +81,32 @@ describe('one node', { timeout: 180000 }, () => {
     assert.equal((await ra.presence()).count, 1);
   });
 
+  test('the backend through the server API: remove raises removed; disconnect 4500-4999 reconnects, 4100-4499 ends', async () => {
+    const carol = client('carol');
+    await carol.connect();
+    const room = carol.room('moderated');
+    /** @type {string[]} */
+    const removed = [];
+    room.on('removed', (e) => removed.push(e.reason));
+    await room.join();
+    await node.post('/api/users/carol/remove', { room: 'moderated', reason: 'off-topic' });
+    await until('removed', () => removed.length === 1);
+    assert.deepEqual(removed, ['off-topic']);
+
+    /** @type {{ s: string, info: import('../src/index.js').StateInfo }[]} */
+    const states = [];
+    carol.on('state', (s, info) => states.push({ s, info }));
+    await node.post('/api/users/carol/disconnect', { code: 4500, reason: 'new permissions' });
+    await until('a reconnect', () => states.some((x) => x.s === 'connected'), 10000);
+    assert.equal(states[0].s, 'disconnected');
+    assert.equal(states[0].info.code, 4500);
+
+    await node.post('/api/users/carol/disconnect', { code: 4403, reason: 'banned' });
+    await until('closed', () => carol.state === 'closed', 10000);
+    assert.equal(states.at(-1)?.info.error?.code, 'disconnected_by_server');
+    assert.equal(states.at(-1)?.info.reason, 'banned');
+  });
+
   test('server errors reject with their code; requests before connect() are refused', async () => {
     const carol = client('carol');
     await assert.rejects(carol.room('x').join(), (e) => e instanceof RoomcastError && e.code === 'disconnected');

@@ -44,6 +44,29 @@ public interface Broker {
     CompletionStage<Void> publishUser(String user, long publishedAtMillis, String from, String data);
 
     /**
+     * {@link #publishRoom}, at most once per {@code idempotencyKey} and room within {@code windowMillis}: a
+     * publish with a key seen in that window stores and delivers nothing and returns the first publish's
+     * result, marked {@link Published#duplicate()}. The key is checked and recorded atomically with the publish,
+     * for every node of the cluster.
+     *
+     * @param idempotencyKey null: a plain publish
+     */
+    CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data,
+            String idempotencyKey, long windowMillis);
+
+    /**
+     * Delivers a control command to every connection of {@code user}, on every node
+     * ({@link BrokerListener#onUserControl}).
+     */
+    CompletionStage<Void> publishUserControl(String user, UserControl control);
+
+    /**
+     * Reads a page of the room's history for the server API: at most {@code limit} messages after {@code since}
+     * (oldest first), or before it ({@code newestFirst}); without {@code since}, the oldest or the newest ones.
+     */
+    CompletionStage<HistoryRead> readHistory(String room, StreamOffset since, int limit, boolean newestFirst);
+
+    /**
      * Where the room's history stands and, with {@code since}, the messages after it (at most {@code limit}) and
      * whether the history still reaches back to it: facts, which the node judges (a recovery's outcome, a
      * {@code since} that cannot be one of this history's offsets).
@@ -63,7 +86,25 @@ public interface Broker {
     /** A short name for health output: "memory", "redis". */
     String name();
 
-    /** Offset and epoch the broker gave a published room message. */
-    record Published(StreamOffset offset, String epoch) {
+    /**
+     * Offset and epoch the broker gave a published room message.
+     *
+     * @param duplicate an idempotent publish whose key was seen within its window: this is the first publish's
+     *                  result, and nothing was published now
+     */
+    /**
+     * A page of a room's history as the server API reads it.
+     *
+     * @param epoch        the room's current epoch
+     * @param latest       offset of the newest message in the history; the empty history's offset when there is none
+     * @param publications the page, in the order asked for
+     */
+    record HistoryRead(String epoch, StreamOffset latest, java.util.List<dev.roomcast.protocol.Publication> publications) {
+    }
+
+    record Published(StreamOffset offset, String epoch, boolean duplicate) {
+        public Published(StreamOffset offset, String epoch) {
+            this(offset, epoch, false);
+        }
     }
 }

@@ -14,4 +14,8 @@ public interface BrokerListener {
 
     /** A direct message for {@code user}'s connections on this node. */
     void onUserPublication(String user, Publication publication);
+
+    /** A control command for {@code user}'s connections on this node (disconnect, remove from a room). */
+    default void onUserControl(String user, UserControl control) {
+    }
 }

@@ -80,6 +80,52 @@ public final class MemoryBroker implements Broker {
         return CompletableFuture.completedFuture(new Published(p.offset(), p.epoch()));
     }
 
+    /**
+     * Idempotency keys are kept per room, at most {@link #MAX_IDEMPOTENCY_KEYS} (the oldest go first), and go with
+     * the room's history when it expires.
+     */
+    @Override
+    public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data,
+            String idempotencyKey, long windowMillis) {
+        if (idempotencyKey == null) {
+            return publishRoom(room, publishedAtMillis, from, data);
+        }
+        RoomLog log = logs.computeIfAbsent(room, r -> new RoomLog());
+        synchronized (log) {
+            long now = clock.millis();
+            Published seen = log.seen(idempotencyKey, now);
+            if (seen != null) {
+                return CompletableFuture.completedFuture(new Published(seen.offset(), seen.epoch(), true));
+            }
+            // Under the room's lock (reentrant): no other publish of the same key can slip in between.
+            Published published = publishRoom(room, publishedAtMillis, from, data).toCompletableFuture().join();
+            log.remember(idempotencyKey, published, now + windowMillis);
+            return CompletableFuture.completedFuture(published);
+        }
+    }
+
+    /** Idempotency keys remembered per room; beyond it the oldest key is forgotten. */
+    static final int MAX_IDEMPOTENCY_KEYS = 10_000;
+
+    @Override
+    public CompletionStage<HistoryRead> readHistory(String room, StreamOffset since, int limit, boolean newestFirst) {
+        RoomLog log = logs.computeIfAbsent(room, r -> new RoomLog());
+        synchronized (log) {
+            if (log.lastOffset > 0 && log.lastStoredAt < clock.millis() - historyTtlMillis) {
+                log.entries.clear();
+            }
+            List<Publication> page = new ArrayList<>();
+            var entries = newestFirst ? log.entries.descendingIterator() : log.entries.iterator();
+            while (entries.hasNext() && page.size() < limit) {
+                Entry e = entries.next();
+                if (since == null || (newestFirst ? e.offset < since.major() : e.offset > since.major())) {
+                    page.add(e.publication);
+                }
+            }
+            return CompletableFuture.completedFuture(new HistoryRead(log.epoch, StreamOffset.of(log.lastOffset), page));
+        }
+    }
+
     @Override
     public CompletionStage<Void> publishPresence(PresenceEvent event) {
         listener.onPresenceEvent(event);
@@ -89,6 +135,12 @@ public final class MemoryBroker implements Broker {
     @Override
     public CompletionStage<Void> publishUser(String user, long publishedAtMillis, String from, String data) {
         listener.onUserPublication(user, Publication.direct(publishedAtMillis, from, data));
+        return DONE;
+    }
+
+    @Override
+    public CompletionStage<Void> publishUserControl(String user, UserControl control) {
+        listener.onUserControl(user, control);
         return DONE;
     }
 
@@ -156,5 +208,35 @@ public final class MemoryBroker implements Broker {
         }
 
         long lastStoredAt;
+        /** Idempotency key → result and expiry, in insertion order; created at the first idempotent publish. */
+        java.util.LinkedHashMap<String, Remembered> idempotency;
+
+        Published seen(String key, long now) {
+            if (idempotency == null) {
+                return null;
+            }
+            // The window is the same for every key, so insertion order is expiry order.
+            var oldest = idempotency.values().iterator();
+            while (oldest.hasNext() && oldest.next().expiresAt <= now) {
+                oldest.remove();
+            }
+            Remembered r = idempotency.get(key);
+            return r == null ? null : r.published;
+        }
+
+        void remember(String key, Published published, long expiresAt) {
+            if (idempotency == null) {
+                idempotency = new java.util.LinkedHashMap<>();
+            }
+            idempotency.put(key, new Remembered(published, expiresAt));
+            if (idempotency.size() > MAX_IDEMPOTENCY_KEYS) {
+                var oldest = idempotency.keySet().iterator();
+                oldest.next();
+                oldest.remove();
+            }
+        }
+    }
+
+    private record Remembered(Published published, long expiresAt) {
     }
 }

@@ -185,6 +185,13 @@ public final class RedisBroker implements Broker, RoomPositions {
             return;
         }
         String user = keys.userOf(channel);
+        if (user != null && RedisEnvelope.isControl(payload)) {
+            UserControl control = RedisEnvelope.control(payload);
+            if (control != null) {
+                l.onUserControl(user, control);
+            }
+            return;
+        }
         if (user != null) {
             Publication p = RedisEnvelope.directPublication(payload);
             if (p != null) {
@@ -209,6 +216,23 @@ public final class RedisBroker implements Broker, RoomPositions {
     }
 
     @Override
+    public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data,
+            String idempotencyKey, long windowMillis) {
+        if (idempotencyKey == null) {
+            return publishRoom(room, publishedAtMillis, from, data);
+        }
+        long start = System.nanoTime();
+        List<String> args = List.of(
+                keys.stream(room), keys.epoch(room), keys.roomChannel(room), keys.idempotency(room, idempotencyKey),
+                Long.toString(publishedAtMillis), from == null ? "" : from, data,
+                Integer.toString(historySize), Long.toString(historyTtlMillis), newEpoch(), Long.toString(windowMillis));
+        return eval(publish.script(RedisScripts.PUBLISH), 4, args)
+                .map(r -> new Published(StreamOffset.parse(r.get(0).toString()), r.get(1).toString(), r.size() > 2))
+                .onComplete(r -> observer.publish(Duration.ofNanos(System.nanoTime() - start), r.succeeded()))
+                .toCompletionStage();
+    }
+
+    @Override
     public CompletionStage<Void> publishPresence(PresenceEvent event) {
         return redis.send(publish.request(keys.roomChannel(event.room()), RedisEnvelope.presencePayload(event)))
                 .<Void>mapEmpty().toCompletionStage();
@@ -220,6 +244,12 @@ public final class RedisBroker implements Broker, RoomPositions {
         String payload = RedisEnvelope.directPayload(publishedAtMillis, from, data);
         return redis.send(publish.request(keys.userChannel(user), payload))
                 .onComplete(r -> observer.publish(Duration.ofNanos(System.nanoTime() - start), r.succeeded()))
+                .<Void>mapEmpty().toCompletionStage();
+    }
+
+    @Override
+    public CompletionStage<Void> publishUserControl(String user, UserControl control) {
+        return redis.send(publish.request(keys.userChannel(user), RedisEnvelope.controlPayload(control)))
                 .<Void>mapEmpty().toCompletionStage();
     }
 
@@ -236,6 +266,24 @@ public final class RedisBroker implements Broker, RoomPositions {
             // epoch only where Redis itself shows it (recoverRoom, after a reconnect).
             return new HistoryPage(h.epoch, h.latest == null ? EMPTY : h.latest, h.publications, h.reachesSince);
         }).toCompletionStage();
+    }
+
+    @Override
+    public CompletionStage<HistoryRead> readHistory(String room, StreamOffset since, int limit, boolean newestFirst) {
+        List<String> args = List.of(keys.stream(room), keys.epoch(room), since == null ? "" : since.toString(),
+                Integer.toString(limit), newestFirst ? "1" : "0", Long.toString(historyTtlMillis), newEpoch());
+        return eval(RedisScripts.HISTORY_PAGE, 2, args).map(r -> {
+            String epoch = r.get(0).toString();
+            List<Publication> publications = new ArrayList<>();
+            for (Response entry : r.get(2)) {
+                Publication p = RedisEnvelope.streamEntry(room, entry.get(0).toString(), epoch, entry.get(1));
+                if (p != null) {
+                    publications.add(p);
+                }
+            }
+            String latest = str(r.get(1));
+            return new HistoryRead(epoch, latest == null ? EMPTY : StreamOffset.parse(latest), publications);
+        }).onFailure(e -> observer.failed("history")).toCompletionStage();
     }
 
     @Override

@@ -11,7 +11,8 @@ import io.vertx.redis.client.Response;
  * <li>room channel: {@code p1 <offset> <epoch> <ts> <from> <data>} (written by {@link RedisScripts#PUBLISH});
  * presence events {@code j1 <user>} ({@code joined}) and {@code l1 <user>} ({@code left}), the room being the
  * channel's (published by the broker, or by the presence scripts with {@link #presencePayload})</li>
- * <li>user channel: {@code d1 <ts> <from> <data>}</li>
+ * <li>user channel: {@code d1 <ts> <from> <data>}; control commands {@code c1 d <code> <reason>} (disconnect)
+ * and {@code c1 r <room> <reason>} (remove from a room), which nodes of earlier versions ignore</li>
  * <li>stream entry: fields {@code t} (ts), {@code f} (from), {@code d} (data)</li>
  * </ul>
  * {@code from} is empty when there is none (user names are never empty and have no spaces); {@code data} is
@@ -24,6 +25,7 @@ public final class RedisEnvelope {
 
     static final String ROOM_TAG = "p1 ";
     static final String DIRECT_TAG = "d1 ";
+    static final String CONTROL_TAG = "c1 ";
     static final String JOINED_TAG = "j1 ";
     static final String LEFT_TAG = "l1 ";
     private static final String LEGACY_MESSAGE_PREFIX = "{\"type\":\"message\",\"room\":\"";
@@ -102,6 +104,44 @@ public final class RedisEnvelope {
             return ts < 0 ? null : legacyBody(payload, ts, null, null, null);
         }
         return body(payload, DIRECT_TAG.length(), null, null, null);
+    }
+
+    /** Whether a user channel's payload is a control command (and not a direct message). */
+    static boolean isControl(String payload) {
+        return payload.startsWith(CONTROL_TAG);
+    }
+
+    static String controlPayload(UserControl control) {
+        if (control instanceof UserControl.Disconnect d) {
+            return CONTROL_TAG + "d " + d.code() + " " + d.reason();
+        }
+        UserControl.Remove r = (UserControl.Remove) control;
+        return CONTROL_TAG + "r " + r.room() + " " + r.reason();
+    }
+
+    /** The control command a user channel carried, or null when the payload is malformed or of a later version. */
+    static UserControl control(String payload) {
+        int a = CONTROL_TAG.length();
+        if (payload.length() < a + 2 || payload.charAt(a + 1) != ' ') {
+            return null;
+        }
+        int b = payload.indexOf(' ', a + 2);
+        if (b < 0) {
+            return null;
+        }
+        String argument = payload.substring(a + 2, b);
+        String reason = payload.substring(b + 1);
+        return switch (payload.charAt(a)) {
+            case 'd' -> {
+                try {
+                    yield new UserControl.Disconnect(Integer.parseInt(argument), reason);
+                } catch (NumberFormatException e) {
+                    yield null;
+                }
+            }
+            case 'r' -> new UserControl.Remove(argument, reason);
+            default -> null;
+        };
     }
 
     /** {@code <ts> <from> <data>} from {@code start}. */

@@ -56,6 +56,16 @@ public final class RedisKeys {
         return prefix + ":node:" + nodeId;
     }
 
+    /** What a node reported at its last lease renewal (connections, rooms): {@code rc:node:<id>:info}. */
+    public String nodeInfo(String nodeId) {
+        return prefix + ":node:" + nodeId + ":info";
+    }
+
+    /** An idempotent publish's result in a room, for the idempotency window: {@code rc:{room}:idem:<key>}. */
+    public String idempotency(String room, String key) {
+        return roomChannelStart + room + "}:idem:" + key;
+    }
+
     /** Rooms in which a node has presence entries: {@code rc:node:<id>:rooms}. */
     public String nodeRooms(String nodeId) {
         return prefix + ":node:" + nodeId + ":rooms";

@@ -25,8 +25,20 @@ public final class RedisScripts {
      * broker's envelope with its offset and epoch ({@link RedisEnvelope}; no client JSON here). A missing
      * epoch (new or lost history) starts a new one.
      * KEYS: stream, epoch, channel. ARGV: ts, from ('' for none), data, maxlen, ttl ms, candidate epoch.
+     * Returns {offset, epoch}.
+     * <p>
+     * An idempotent publish adds KEYS[4], the key's result ({@link RedisKeys#idempotency}, in the room's slot), and
+     * ARGV[7], the window in ms: when the key holds a result, nothing is stored or published and that result is
+     * returned as {offset, epoch, 1}; otherwise the new result is kept there for the window.
      */
     static final RedisScript PUBLISH = new RedisScript("""
+            if KEYS[4] then
+              local seen = redis.call('GET', KEYS[4])
+              if seen then
+                local space = string.find(seen, ' ', 1, true)
+                return {string.sub(seen, 1, space - 1), string.sub(seen, space + 1), 1}
+              end
+            end
             local epoch = redis.call('GET', KEYS[2])
             if not epoch then
               epoch = ARGV[6]
@@ -36,7 +48,34 @@ public final class RedisScripts {
             redis.call('PEXPIRE', KEYS[1], ARGV[5])
             redis.call('PEXPIRE', KEYS[2], ARGV[5])
             redis.call('PUBLISH', KEYS[3], 'p1 ' .. id .. ' ' .. epoch .. ' ' .. ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
+            if KEYS[4] then
+              redis.call('SET', KEYS[4], id .. ' ' .. epoch, 'PX', ARGV[7])
+            end
             return {id, epoch}
+            """);
+
+    /**
+     * A page of a room's history for the server API: the entries after ARGV[1] oldest first, or before it newest
+     * first (ARGV[3] = '1'); from the oldest or the newest entry without ARGV[1]. The epoch is created if missing.
+     * KEYS: stream, epoch. ARGV: since ('' for none), count, newest first ('1'/'0'), ttl ms, candidate epoch.
+     * Returns {epoch, latest id or false, entries}.
+     */
+    static final RedisScript HISTORY_PAGE = new RedisScript("""
+            local stream_key, epoch_key, ttl, candidate = KEYS[1], KEYS[2], ARGV[4], ARGV[5]
+            """ + POSITION + """
+            local entries = {}
+            if ARGV[3] == '1' then
+              if ARGV[1] == '' then
+                entries = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ARGV[2])
+              elseif ARGV[1] ~= '0-0' then
+                entries = redis.call('XREVRANGE', KEYS[1], '(' .. ARGV[1], '-', 'COUNT', ARGV[2])
+              end
+            else
+              local after = '-'
+              if ARGV[1] ~= '' then after = '(' .. ARGV[1] end
+              entries = redis.call('XRANGE', KEYS[1], after, '+', 'COUNT', ARGV[2])
+            end
+            return {epoch, latest, entries}
             """);
 
     /**

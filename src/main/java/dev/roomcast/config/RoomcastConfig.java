@@ -73,6 +73,11 @@ public interface RoomcastConfig {
     interface Api {
         /** Keys accepted as {@code Authorization: Bearer <key>} on /api. Empty: open only when auth.mode=none. */
         Optional<List<String>> keys();
+
+        /** How long a publish's idempotency key is remembered: a retry within it publishes nothing. */
+        @WithName("idempotency-window")
+        @WithDefault("5m")
+        Duration idempotencyWindow();
     }
 
     interface Redis {

@@ -4,10 +4,12 @@ import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.PresenceEvent;
 import dev.roomcast.protocol.Publication;
+import dev.roomcast.protocol.ServerFrames;
 
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.BrokerListener;
 import dev.roomcast.broker.HistoryPage;
+import dev.roomcast.broker.UserControl;
 import dev.roomcast.presence.AnnouncingPresence;
 import dev.roomcast.presence.OnlineUsers;
 import dev.roomcast.presence.Presence;
@@ -123,12 +125,27 @@ public final class Hub implements BrokerListener {
                                 .thenApply(j -> new JoinOutcome(true, j.firstOfUser(), j.users(), true, j.position()))
                         : presence.add(room, session.user(), session.id())
                                 .thenApply(c -> new JoinOutcome(true, c.userChanged(), c.users(), false, null)))
+                .thenCompose(outcome -> session.isMember(room)
+                        ? CompletableFuture.completedFuture(outcome)
+                        : forgetOvertakenJoin(session, room, outcome))
                 .whenComplete((outcome, failure) -> {
                     if (failure != null) {
                         // Nothing stays joined when the subscription or presence write failed.
                         removeFromRoom(session, room);
                     }
                 });
+    }
+
+    /**
+     * The connection left the room while its join was in flight (it closed, or the server removed it): that leave
+     * found no presence entry yet, so the one the join just wrote is removed here — with {@code left} when the join
+     * announced {@code joined} — and nobody else is told the user joined.
+     */
+    private CompletionStage<JoinOutcome> forgetOvertakenJoin(Session session, String room, JoinOutcome outcome) {
+        CompletionStage<?> removed = announcing != null
+                ? announcing.recordLeave(room, session.user(), session.id(), outcome.announced(), maxMembersForEvents)
+                : presence.remove(room, session.user(), session.id());
+        return removed.thenApply(x -> new JoinOutcome(outcome.added(), false, outcome.users(), true, outcome.position()));
     }
 
     /**
@@ -202,6 +219,25 @@ public final class Hub implements BrokerListener {
     public void onUserPublication(String user, Publication publication) {
         if (users.containsKey(user)) {
             onUserFrame(user, MessageFrames.direct(publication));
+        }
+    }
+
+    /**
+     * A command for the user's connections on this node: close them, or take them out of a room with a
+     * {@code removed} frame (the room's other members see {@code left} as after a leave).
+     */
+    @Override
+    public void onUserControl(String user, UserControl control) {
+        Group g = users.get(user);
+        if (g == null) {
+            return;
+        }
+        for (Session s : g.members) {
+            if (control instanceof UserControl.Disconnect d) {
+                s.close(d.code(), d.reason());
+            } else if (control instanceof UserControl.Remove r && leave(s, r.room(), true)) {
+                s.send(OutboundFrame.reply(ServerFrames.removed(r.room(), r.reason())));
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package dev.roomcast.node;
 
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.Session;
+import dev.roomcast.presence.ClusterView;
 import dev.roomcast.presence.LeaseListener;
 import dev.roomcast.presence.Presence;
 import dev.roomcast.protocol.PresenceEvent;
@@ -22,6 +23,11 @@ public final class LeaseEvents implements LeaseListener {
     @Override
     public void departed(String room, String user, int remaining) {
         hub.announce(PresenceEvent.left(room, user), remaining);
+    }
+
+    @Override
+    public ClusterView.NodeStats stats() {
+        return new ClusterView.NodeStats(null, hub.connectionCount(), hub.roomCount());
     }
 
     /** Adds every local membership (and online user) again, announcing users that other nodes saw leave. */

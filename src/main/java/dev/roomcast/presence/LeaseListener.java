@@ -11,4 +11,12 @@ public interface LeaseListener {
 
     /** This node's own lease had expired (it was cut off from Redis and reaped): record local presence again. */
     void leaseLost();
+
+    /**
+     * This node's counts, published with each lease renewal for the server API's cluster info (the lease knows
+     * the node's id: {@code node} may be null); null: none.
+     */
+    default ClusterView.NodeStats stats() {
+        return null;
+    }
 }

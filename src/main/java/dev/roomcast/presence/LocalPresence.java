@@ -11,7 +11,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Presence of this node only, for the memory broker; with webhooks, its changes' events go to the memory outbox. */
-public final class LocalPresence implements Presence {
+public final class LocalPresence implements Presence, ClusterView {
 
     /** Webhook events of presence changes; null: webhooks off. */
     private final RoomEvents events;
@@ -78,6 +78,42 @@ public final class LocalPresence implements Presence {
         });
         list.sort(Comparator.comparing(Member::user));
         return CompletableFuture.completedFuture(list);
+    }
+
+    /** One node: the node reports itself (the node facade adds its own counts). */
+    @Override
+    public CompletionStage<List<NodeStats>> nodes() {
+        return CompletableFuture.completedFuture(List.of());
+    }
+
+    @Override
+    public CompletionStage<RoomPage> rooms(String prefix, String after, int limit) {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        for (String room : rooms.keySet()) {
+            if (room.startsWith(prefix) && (after == null || room.compareTo(after) > 0)) {
+                names.add(room);
+                if (names.size() > limit + 1) {
+                    names.pollLast();
+                }
+            }
+        }
+        List<RoomMembers> page = new ArrayList<>();
+        String last = null;
+        for (String room : names) {
+            if (page.size() == limit) {
+                break;
+            }
+            last = room;
+            int[] users = new int[1];
+            rooms.computeIfPresent(room, (k, members) -> {
+                users[0] = members.size();
+                return members;
+            });
+            if (users[0] > 0) {
+                page.add(new RoomMembers(room, users[0]));
+            }
+        }
+        return CompletableFuture.completedFuture(new RoomPage(page, names.size() > limit ? last : null));
     }
 
     /** Rooms with at least one member; for leak checks. */

@@ -6,6 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import org.jboss.logging.Logger;
 
@@ -103,6 +105,7 @@ public final class NodeLease {
                             c.close();
                         }))
                 .onSuccess(r -> {
+                    publishStats();
                     boolean lost = r.get(0).toInteger() == 1;
                     if (lost && !first) {
                         LOG.warnf("node %s: lease had expired (cut off from Redis); re-registering presence", node);
@@ -122,6 +125,18 @@ public final class NodeLease {
     private Future<Void> reapOnline(String deadNode) {
         return online == null ? Future.succeededFuture() : online.reap(deadNode)
                 .onFailure(e -> LOG.warnf("online users of node %s not removed yet: %s", deadNode, e.toString()));
+    }
+
+    /** This node's counts for the server API's cluster info, living as long as the lease. */
+    private void publishStats() {
+        ClusterView.NodeStats stats = listener.stats();
+        RedisConnection c = connection;
+        if (stats == null || c == null) {
+            return;
+        }
+        c.send(Request.cmd(Command.SET).arg(keys.nodeInfo(node)).arg(stats.connections() + " " + stats.rooms())
+                        .arg("PX").arg(ttl.toMillis()))
+                .onFailure(e -> LOG.debugf("node info not written: %s", e.toString()));
     }
 
     private java.util.concurrent.CompletionStage<Void> reap(String deadNode) {

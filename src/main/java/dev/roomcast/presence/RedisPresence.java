@@ -25,7 +25,10 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /** Cluster-wide presence in Redis; see {@link PresenceScripts} for the layout. */
-public final class RedisPresence implements Presence, AnnouncingPresence {
+public final class RedisPresence implements Presence, AnnouncingPresence, ClusterView {
+
+    /** SSCAN's COUNT when the room lists of the nodes are read for the server API. */
+    private static final int SCAN_COUNT = 1000;
 
     private final Redis redis;
     private final RedisKeys keys;
@@ -190,6 +193,115 @@ public final class RedisPresence implements Presence, AnnouncingPresence {
         }
         members.sort(Comparator.comparing(Member::user));
         return members;
+    }
+
+    // --- cluster view (server API) ----------------------------------------------------------------
+
+    /** Every node in the lease set whose stats have not expired (a dead node's expire with its lease TTL). */
+    @Override
+    public CompletionStage<List<NodeStats>> nodes() {
+        return leasedNodes().compose(nodes -> {
+            List<Future<NodeStats>> stats = new ArrayList<>();
+            for (String n : nodes) {
+                stats.add(redis.send(Request.cmd(Command.GET).arg(keys.nodeInfo(n))).map(r -> nodeStats(n, r)));
+            }
+            return Future.all(stats).map(all -> {
+                List<NodeStats> out = new ArrayList<>();
+                for (int i = 0; i < all.size(); i++) {
+                    NodeStats s = all.resultAt(i);
+                    if (s != null) {
+                        out.add(s);
+                    }
+                }
+                out.sort(Comparator.comparing(NodeStats::node));
+                return out;
+            });
+        }).toCompletionStage();
+    }
+
+    private Future<List<String>> leasedNodes() {
+        return redis.send(Request.cmd(Command.ZRANGE).arg(keys.nodes()).arg(0).arg(-1)).map(r -> {
+            List<String> nodes = new ArrayList<>();
+            if (r != null) {
+                for (Response n : r) {
+                    nodes.add(n.toString());
+                }
+            }
+            return nodes;
+        });
+    }
+
+    private static NodeStats nodeStats(String node, Response info) {
+        if (info == null) {
+            return null;
+        }
+        String[] parts = info.toString().split(" ");
+        try {
+            return new NodeStats(node, Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Scans the room list of every node in the lease set ({@code SSCAN MATCH prefix*}) and keeps the first
+     * {@code limit + 1} names after {@code after}, then counts the users of the first {@code limit} ({@code HLEN}).
+     * The cost grows with the number of rooms that match the prefix (every page scans them all again); the memory
+     * used is bounded by {@code limit}. On a Redis Cluster a node's list keeps rooms it has left (see
+     * {@link #prepared}): those have no users and are left out of the page.
+     */
+    @Override
+    public CompletionStage<RoomPage> rooms(String prefix, String after, int limit) {
+        java.util.TreeSet<String> candidates = new java.util.TreeSet<>();
+        return leasedNodes().compose(nodes -> {
+            List<Future<Void>> scans = new ArrayList<>();
+            for (String n : nodes) {
+                scans.add(scanRooms(keys.nodeRooms(n), "0", prefix + "*", after, candidates, limit + 1));
+            }
+            return Future.all(scans);
+        }).compose(x -> {
+            List<String> page;
+            String next;
+            synchronized (candidates) {
+                page = new ArrayList<>(candidates).subList(0, Math.min(limit, candidates.size()));
+                next = candidates.size() > limit ? page.get(page.size() - 1) : null;
+            }
+            List<Future<RoomMembers>> counts = new ArrayList<>();
+            for (String room : page) {
+                counts.add(redis.send(Request.cmd(Command.HLEN).arg(keys.presenceUsers(room)))
+                        .map(r -> new RoomMembers(room, r == null ? 0 : r.toInteger())));
+            }
+            return Future.all(counts).map(all -> {
+                List<RoomMembers> rooms = new ArrayList<>();
+                for (int i = 0; i < all.size(); i++) {
+                    RoomMembers m = all.resultAt(i);
+                    if (m.members() > 0) {
+                        rooms.add(m);
+                    }
+                }
+                return new RoomPage(rooms, next);
+            });
+        }).toCompletionStage();
+    }
+
+    private Future<Void> scanRooms(String key, String cursor, String pattern, String after,
+            java.util.TreeSet<String> into, int keep) {
+        return redis.send(Request.cmd(Command.SSCAN).arg(key).arg(cursor).arg("MATCH").arg(pattern)
+                .arg("COUNT").arg(SCAN_COUNT)).compose(r -> {
+            synchronized (into) {
+                for (Response room : r.get(1)) {
+                    String name = room.toString();
+                    if (after == null || name.compareTo(after) > 0) {
+                        into.add(name);
+                        if (into.size() > keep) {
+                            into.pollLast();
+                        }
+                    }
+                }
+            }
+            String next = r.get(0).toString();
+            return "0".equals(next) ? Future.<Void>succeededFuture() : scanRooms(key, next, pattern, after, into, keep);
+        });
     }
 
     /** Entries of {@code deadNode} in every room it had, removed; returns who left where. */

@@ -13,5 +13,7 @@ public enum ErrorCode {
     invalid_token,
     rate_limited,
     unavailable,
+    /** HTTP API: a history read's {@code epoch} is no longer the room's; its offsets mean nothing now. */
+    epoch_changed,
     internal
 }

@@ -95,6 +95,16 @@ public final class FrameParser {
         }
     }
 
+    /** A streaming parser with the frame limits (depth, number length), for the HTTP API's request bodies. */
+    public static JsonParser parser(String text) throws IOException {
+        return JSON.createParser(text);
+    }
+
+    /** The exact source text of the parser's current value (see {@link #parser}), validated by skipping over it. */
+    public static String raw(JsonParser p, String text) throws IOException {
+        return rawValue(p, text);
+    }
+
     private static String string(JsonParser p, JsonToken value, String field, String id) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return null;

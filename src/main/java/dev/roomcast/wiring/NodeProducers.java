@@ -181,9 +181,11 @@ public class NodeProducers {
     @Produces
     @Singleton
     Node node(Hub hub, Broker broker, Presence presence, Admission admission, ProtocolObserver observer,
-            RoomcastConfig config, HttpHooks hooks, Backend backend, Optional<WebhookSettings> webhooks) {
-        var limits = new Node.Limits(config.limits().maxRoomsPerConnection(), Math.max(1, config.history().size()));
+            RoomcastConfig config, HttpHooks hooks, Backend backend, Optional<WebhookSettings> webhooks, NodeId nodeId) {
+        var limits = new Node.Limits(config.limits().maxRoomsPerConnection(), Math.max(1, config.history().size()),
+                config.api().idempotencyWindow());
         Node node = new Node(hub, broker, presence, admission, observer, Clock.systemUTC(), limits);
+        node.identify(nodeId.value());
         node.useHooks(hooks.join().orElse(null), hooks.publish().orElse(null));
         backend.outbox().ifPresent(outbox -> node.useWebhooks(outbox, webhooks.orElseThrow().publishedPatterns()));
         return node;

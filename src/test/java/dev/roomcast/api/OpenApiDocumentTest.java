@@ -28,6 +28,8 @@ class OpenApiDocumentTest {
         // What a backend developer looks for in it, so that a recorded document cannot be an empty one.
         assertThat(served)
                 .contains("/api/rooms/{room}/messages:", "/api/users/{user}/messages:", "/api/rooms/{room}/presence:")
+                .contains("/api/broadcast:", "/api/batch:", "/api/rooms/{room}/history:", "/api/users/{user}/disconnect:",
+                        "/api/users/{user}/remove:", "/api/info:", "/api/rooms:", "name: idempotency_key", "\"409\":")
                 .contains("summary: Publish a message to a room", "\"413\":", "\"503\":")
                 .contains("apiKey:", "scheme: bearer");
         if (Boolean.getBoolean("openapi.record")) {

@@ -32,6 +32,7 @@ abstract class BrokerContract {
     protected final List<Publication> rooms = new CopyOnWriteArrayList<>();
     protected final List<Delivery> events = new CopyOnWriteArrayList<>();
     protected final List<Delivery> users = new CopyOnWriteArrayList<>();
+    protected final List<UserControl> controls = new CopyOnWriteArrayList<>();
     protected Broker broker;
 
     record Delivery(String target, OutboundFrame frame) {
@@ -61,6 +62,11 @@ abstract class BrokerContract {
             @Override
             public void onUserPublication(String user, Publication publication) {
                 users.add(new Delivery(user, MessageFrames.direct(publication)));
+            }
+
+            @Override
+            public void onUserControl(String user, UserControl control) {
+                controls.add(control);
             }
         });
         await().atMost(TIMEOUT).until(broker::isReady);
@@ -244,5 +250,65 @@ abstract class BrokerContract {
         assertThat(f.kind()).isEqualTo(OutboundFrame.Kind.PRESENCE_EVENT);
         assertThat(f.offset()).isNull();
         assertThat(get(broker.history(room, null, 10)).latest()).isEqualTo(before.latest());
+    }
+
+    @Test
+    void historyPagesAreReadOldestFirstAfterAnOffsetOrNewestFirstBeforeIt() throws Exception {
+        String room = room();
+        List<Broker.Published> published = new java.util.ArrayList<>();
+        for (int i = 1; i <= HISTORY_SIZE; i++) {
+            published.add(get(publish(room, "alice", Integer.toString(i))));
+        }
+        List<StreamOffset> offsets = published.stream().map(Broker.Published::offset).toList();
+
+        Broker.HistoryRead oldest = get(broker.readHistory(room, null, 3, false));
+        assertThat(oldest.publications()).extracting(Publication::offset).containsExactlyElementsOf(offsets.subList(0, 3));
+        assertThat(oldest.publications().get(0)).isEqualTo(new Publication(room, offsets.get(0), published.get(0).epoch(), TS, "alice", "1"));
+        assertThat(oldest.epoch()).isEqualTo(published.get(0).epoch());
+        assertThat(oldest.latest()).isEqualTo(offsets.get(4));
+        assertThat(get(broker.readHistory(room, offsets.get(1), 10, false)).publications())
+                .extracting(Publication::offset).containsExactlyElementsOf(offsets.subList(2, 5));
+
+        assertThat(get(broker.readHistory(room, null, 2, true)).publications())
+                .extracting(Publication::offset).containsExactly(offsets.get(4), offsets.get(3));
+        assertThat(get(broker.readHistory(room, offsets.get(3), 10, true)).publications())
+                .extracting(Publication::offset).containsExactly(offsets.get(2), offsets.get(1), offsets.get(0));
+        assertThat(get(broker.readHistory(room, offsets.get(0), 10, true)).publications()).isEmpty();
+        assertThat(get(broker.readHistory(room, offsets.get(4), 10, false)).publications()).isEmpty();
+        assertThat(get(broker.readHistory(room(), null, 10, true)).publications()).isEmpty();
+    }
+
+    @Test
+    void anIdempotentPublishHappensOncePerKeyAndRoomWithinTheWindow() throws Exception {
+        String room = room(), other = room();
+        get(broker.subscribeRoom(room));
+        long window = 1_000;
+        Broker.Published first = get(broker.publishRoom(room, TS, "alice", "1", "key-1", window));
+        Broker.Published retry = get(broker.publishRoom(room, TS, "alice", "2", "key-1", window));
+        assertThat(first.duplicate()).isFalse();
+        assertThat(retry).isEqualTo(new Broker.Published(first.offset(), first.epoch(), true));
+        assertThat(get(broker.publishRoom(other, TS, "alice", "1", "key-1", window)).duplicate())
+                .as("keys are per room").isFalse();
+        Broker.Published plain = get(publish(room, null, "3"));
+        await().atMost(TIMEOUT).until(() -> deliveredTo(room).size() == 2);
+        assertThat(deliveredTo(room)).extracting(Publication::data).containsExactly("1", "3");
+        assertThat(get(broker.readHistory(room, null, 10, false)).publications()).hasSize(2);
+
+        // After the window the key publishes again.
+        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
+                .until(() -> !get(broker.publishRoom(room, TS, "alice", "4", "key-1", window)).duplicate());
+        assertThat(get(broker.readHistory(room, plain.offset(), 10, false)).publications())
+                .extracting(Publication::data).containsExactly("4");
+    }
+
+    @Test
+    void userControlReachesTheNodesOfTheUser() throws Exception {
+        get(broker.subscribeUser("ctl-user"));
+        get(broker.publishUserControl("ctl-user", new UserControl.Disconnect(4100, "banned: spam, twice")));
+        get(broker.publishUserControl("ctl-user", new UserControl.Remove("team/a:1", "")));
+        await().atMost(TIMEOUT).until(() -> controls.size() == 2);
+        assertThat(controls).containsExactly(new UserControl.Disconnect(4100, "banned: spam, twice"),
+                new UserControl.Remove("team/a:1", ""));
+        assertThat(users).as("control is not a direct message").isEmpty();
     }
 }

@@ -145,11 +145,49 @@ class RedisClusterIT {
     }
 
     /**
+     * The server API's cluster-wide parts on sharded pub/sub: control on the user's shard channel, the idempotency
+     * key in the room's slot (atomic with the publish), history, and the cluster view across slots.
+     */
+    @Test
+    @Order(5)
+    void theServerApiWorksAcrossShards() {
+        WsClient mallory = clients.connect(b, "mallory"), carol = clients.connect(b, "carol"), bob = clients.connect(a, "bob");
+        carol.join("api-room");
+        bob.join("api-room");
+        io.restassured.path.json.JsonPath first = post(a, "/api/rooms/api-room/messages?idempotency_key=k-1", "{\"n\":1}");
+        io.restassured.path.json.JsonPath retry = post(b, "/api/rooms/api-room/messages?idempotency_key=k-1", "{\"n\":1}");
+        assertThat(retry.getString("offset")).isEqualTo(first.getString("offset"));
+        assertThat(carol.awaitType("message").path("offset").asText()).isEqualTo(first.getString("offset"));
+        io.restassured.path.json.JsonPath history = get(b, "/api/rooms/api-room/history?order=newest");
+        assertThat(history.getList("publications.offset")).containsExactly(first.getString("offset"));
+
+        post(a, "/api/users/carol/remove", "{\"room\":\"api-room\",\"reason\":\"moderated\"}");
+        assertThat(carol.awaitType("removed").path("reason").asText()).isEqualTo("moderated");
+        assertThat(bob.await(f -> "left".equals(f.path("type").asText())).path("user").asText()).isEqualTo("carol");
+        post(a, "/api/users/mallory/disconnect", "{\"code\":4100,\"reason\":\"bye\"}");
+        assertThat(mallory.awaitClose(Duration.ofSeconds(10))).isEqualTo(4100);
+
+        assertThat(get(a, "/api/rooms?prefix=api-").getList("rooms.room")).containsExactly("api-room");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(get(b, "/api/info").getList("nodes.node")).containsExactly("cluster-a", "cluster-b"));
+    }
+
+    static io.restassured.path.json.JsonPath post(AppInstance node, String path, String body) {
+        return io.restassured.RestAssured.given().baseUri(node.httpUrl()).contentType("application/json").body(body)
+                .when().post(path).then().statusCode(200).extract().jsonPath();
+    }
+
+    static io.restassured.path.json.JsonPath get(AppInstance node, String path) {
+        return io.restassured.RestAssured.given().baseUri(node.httpUrl()).when().get(path)
+                .then().statusCode(200).extract().jsonPath();
+    }
+
+    /**
      * Webhooks on a cluster: the room's presence keys and the outbox are in different slots, so room events follow
      * the presence script as a second command (docs/operations.md); user events stay atomic under {webhooks}.
      */
     @Test
-    @Order(5)
+    @Order(6)
     void webhookEventsOnceAcrossInstancesOnACluster() {
         WsClient erin = clients.connect(a, "erin"), fred = clients.connect(b, "fred");
         erin.join("hooked-room");
@@ -168,7 +206,7 @@ class RedisClusterIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aSlotMigratedDuringTrafficLosesNothingAcknowledged() throws Exception {
         String room = "moving";
         int slot = redis.slotOf("rc:{" + room + "}");
@@ -179,7 +217,7 @@ class RedisClusterIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aMasterKilledUnderAcknowledgedPublishingIsSurvived() throws Exception {
         String room = "failover";
         int slot = redis.slotOf("rc:{" + room + "}");

@@ -236,14 +236,45 @@ class HubTest {
         assertThat(calls).containsExactly("+user alice", "+user bob", "+room r", "-room r");
     }
 
+    /**
+     * A connection that leaves a room while its join is still in flight (its close, or a server-side remove, between
+     * the registry step and the presence write): the presence entry written after the leave goes too, and nobody is
+     * told the user joined.
+     */
+    @Test
+    void aJoinOvertakenByALeaveLeavesNoPresenceBehind() throws Exception {
+        for (boolean plain : new boolean[] {true, false}) {
+            java.util.concurrent.CompletableFuture<Void> subscribed = new java.util.concurrent.CompletableFuture<>();
+            Hub slow = new Hub(new CountingBroker(broker, new ArrayList<>(), subscribed), presence, (room, frame, n) -> {
+            });
+            Session alice = new Session("c-" + plain, "alice", new ListSink(), RoomPermissions.ALL, RateLimiter.unlimited(), 100);
+            get(slow.register(alice));
+            CompletionStage<Hub.JoinOutcome> join = slow.join(alice, "r", true, plain);
+            assertThat(slow.leave(alice, "r", true)).isTrue();
+            subscribed.complete(null);
+            Hub.JoinOutcome outcome = get(join);
+            assertThat(outcome.firstOfUser()).as("no joined for a join that did not last").isFalse();
+            assertThat(get(presence.members("r"))).isEmpty();
+            slow.unregister(alice);
+        }
+        assertThat(presence.roomCount()).isZero();
+    }
+
     /** The memory broker, recording subscribe and unsubscribe calls. */
     private static final class CountingBroker implements Broker {
         private final Broker delegate;
         private final List<String> calls;
+        /** What a room subscription waits for (null: nothing). */
+        private final CompletionStage<Void> roomSubscribed;
 
         CountingBroker(Broker delegate, List<String> calls) {
+            this(delegate, calls, null);
+        }
+
+        CountingBroker(Broker delegate, List<String> calls, CompletionStage<Void> roomSubscribed) {
             this.delegate = delegate;
             this.calls = calls;
+            this.roomSubscribed = roomSubscribed;
         }
 
         @Override
@@ -253,7 +284,8 @@ class HubTest {
         @Override
         public CompletionStage<Void> subscribeRoom(String room) {
             calls.add("+room " + room);
-            return delegate.subscribeRoom(room);
+            return roomSubscribed == null ? delegate.subscribeRoom(room)
+                    : delegate.subscribeRoom(room).thenCompose(x -> roomSubscribed);
         }
 
         @Override
@@ -287,6 +319,23 @@ class HubTest {
         @Override
         public CompletionStage<Void> publishUser(String user, long publishedAtMillis, String from, String data) {
             return delegate.publishUser(user, publishedAtMillis, from, data);
+        }
+
+        @Override
+        public CompletionStage<Published> publishRoom(String room, long publishedAtMillis, String from, String data,
+                String idempotencyKey, long windowMillis) {
+            return delegate.publishRoom(room, publishedAtMillis, from, data, idempotencyKey, windowMillis);
+        }
+
+        @Override
+        public CompletionStage<Void> publishUserControl(String user, dev.roomcast.broker.UserControl control) {
+            return delegate.publishUserControl(user, control);
+        }
+
+        @Override
+        public CompletionStage<HistoryRead> readHistory(String room, dev.roomcast.protocol.StreamOffset since, int limit,
+                boolean newestFirst) {
+            return delegate.readHistory(room, since, limit, newestFirst);
         }
 
         @Override

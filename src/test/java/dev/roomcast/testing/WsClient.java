@@ -174,6 +174,13 @@ public final class WsClient implements AutoCloseable {
         }
     }
 
+    /** The reason of the server's close frame; null while open or when the connection ended without one. */
+    public String closeReason() {
+        return closeReason;
+    }
+
+    private volatile String closeReason;
+
     public boolean isClosed() {
         return closed.isDone();
     }
@@ -233,6 +240,7 @@ public final class WsClient implements AutoCloseable {
 
             @Override
             public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+                closeReason = reason;
                 closedAt = System.nanoTime();
                 closed.complete(statusCode);
                 synchronized (WsClient.this) {

@@ -123,6 +123,24 @@ class WebhooksTest {
     }
 
     @Test
+    void anIdempotentRetryRecordsMessagePublishedOnce() {
+        String first = given().contentType("application/json").body("{\"n\":1}")
+                .when().post("/api/rooms/news.retried/messages?idempotency_key=order-7")
+                .then().statusCode(200).extract().path("offset");
+        String retry = given().contentType("application/json").body("{\"n\":1}")
+                .when().post("/api/rooms/news.retried/messages?idempotency_key=order-7")
+                .then().statusCode(200).extract().path("offset");
+        assertThat(retry).isEqualTo(first);
+        given().contentType("application/json").body("{\"n\":2}").when().post("/api/rooms/news.retried/messages")
+                .then().statusCode(200);
+        // The event of the un-keyed publish after the retry arrives after the retry's would have: none came.
+        await().atMost(WAIT).until(() -> RECEIVER.accepted("message.published", "news.retried").size() == 2);
+        assertThat(RECEIVER.accepted("message.published", "news.retried"))
+                .extracting(e -> e.path("data").toString()).containsExactly("{\"n\":1}", "{\"n\":2}");
+        assertThat(RECEIVER.accepted("message.published", "news.retried").get(0).path("offset").asText()).isEqualTo(first);
+    }
+
+    @Test
     void eventsAreRetriedWhileTheBackendIsDownAndAllArriveWhenItIsBack() {
         double retriedBefore = metrics().value("roomcast_webhooks_retried_total");
         RECEIVER.down();
