@@ -1,17 +1,10 @@
 package dev.roomcast.config;
 
-import com.tngtech.archunit.core.domain.JavaClass;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithName;
+import dev.roomcast.testing.ConfigKeys;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,9 +18,9 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every {@code roomcast.*} key of the application's config mappings ({@code @ConfigMapping} classes, found in the
- * compiled code, so a new mapping is checked without being listed here) is in a README table with its default, and
- * every key the README documents exists.
+ * Every {@code roomcast.*} key of the application's config mappings ({@link ConfigKeys}: found in the compiled code,
+ * so a new mapping is checked without being listed here) is in a README table with its default, and every key the
+ * README documents exists.
  */
 class ConfigurationDocsTest {
 
@@ -41,14 +34,7 @@ class ConfigurationDocsTest {
 
     @BeforeAll
     static void read() throws IOException {
-        keys = new TreeMap<>();
-        for (JavaClass c : new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .importPackages("dev.roomcast")) {
-            if (c.isAnnotatedWith(ConfigMapping.class)) {
-                Class<?> mapping = c.reflect();
-                collect(mapping.getAnnotation(ConfigMapping.class).prefix(), mapping, keys);
-            }
-        }
+        keys = ConfigKeys.all();
         documented = new TreeMap<>();
         Path readme = Path.of(System.getProperty("basedir", ".")).resolve("README.md");
         for (String line : Files.readAllLines(readme)) {
@@ -62,7 +48,8 @@ class ConfigurationDocsTest {
     @Test
     void everyKeyIsInTheReadmeWithItsDefault() {
         assertThat(keys).as("keys found in the config mappings").containsKeys("roomcast.auth.mode",
-                "roomcast.auth.subscription-token.key", "roomcast.hooks.join.rooms", "roomcast.webhooks.retry.max-backoff");
+                "roomcast.auth.subscription-token.key", "roomcast.hooks.join.rooms", "roomcast.webhooks.retry.max-backoff",
+                "roomcast.api.idempotency-window");
         List<String> problems = new ArrayList<>();
         keys.forEach((key, defaultValue) -> {
             String[] row = documented.get(key);
@@ -92,28 +79,5 @@ class ConfigurationDocsTest {
         }
         List<String> elements = Arrays.asList(defaultValue.split(","));
         return elements.size() > 1 && elements.stream().allMatch(e -> row[1].contains("`" + e + "`"));
-    }
-
-    /** The keys of one mapping interface: a method returning a nested mapping interface is a group. */
-    private static void collect(String prefix, Class<?> mapping, Map<String, String> out) {
-        for (Method m : mapping.getMethods()) {
-            if (Modifier.isStatic(m.getModifiers()) || m.isDefault() || m.getParameterCount() > 0) {
-                continue;
-            }
-            WithName name = m.getAnnotation(WithName.class);
-            String key = prefix + "." + (name != null ? name.value() : kebab(m.getName()));
-            Class<?> type = m.getReturnType();
-            if (type.isInterface() && type.getDeclaringClass() != null && !type.getName().startsWith("java.")) {
-                collect(key, type, out);
-            } else {
-                WithDefault d = m.getAnnotation(WithDefault.class);
-                out.put(key, d == null ? null : d.value());
-            }
-        }
-    }
-
-    /** SmallRye's default naming: {@code maxConcurrency} → {@code max-concurrency}. */
-    private static String kebab(String name) {
-        return name.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
     }
 }

@@ -16,6 +16,7 @@ import com.marcnuri.helm.TemplateCommand;
 import dev.roomcast.config.RoomcastConfig;
 import dev.roomcast.hooks.HooksConfig;
 import dev.roomcast.outbox.EventType;
+import dev.roomcast.testing.ConfigKeys;
 import dev.roomcast.webhooks.WebhookSettings;
 import dev.roomcast.webhooks.WebhooksConfig;
 import io.quarkus.runtime.configuration.DurationConverter;
@@ -231,6 +232,7 @@ class HelmChartTest {
         assertEquals("jwt", config.get("ROOMCAST_AUTH_MODE"));
         assertEquals("rc", config.get("ROOMCAST_REDIS_PREFIX"));
         assertEquals("50000", config.get("ROOMCAST_LIMITS_MAX_CONNECTIONS"));
+        assertEquals("5m", config.get("ROOMCAST_API_IDEMPOTENCY_WINDOW"));
 
         Manifests parallel = render(Map.of("jvm.gc", "Parallel", "jvm.maxRamPercentage", 60, "jvm.maxHeapFreeRatio", 40,
                 "jvm.mallocArenaMax", 0, "jvm.youngGen", "", "jvm.extraOpts", "-Xss512k"));
@@ -290,6 +292,7 @@ class HelmChartTest {
 
     static final String WEBHOOK_SECRET = "whsec-0123456789abcdef";
     static final String HOOKS_API_KEY = "hook-key-0123456789";
+    static final String API_KEYS = "api-key-one,api-key-two";
     static final String ROOM_KEY = "{\"kty\":\"oct\",\"k\":\"c3Vic2NyaXB0aW9uLXRva2VuLXNlY3JldC0wMTIzNDU2Nzg5\"}";
 
     /** Every feature of this section on, with every credential in the chart's Secret. */
@@ -328,15 +331,17 @@ class HelmChartTest {
                   outbox:
                     maxLength: 250000
                 config:
+                  apiIdempotencyWindow: 10m
                   subscriptionToken:
                     algorithm: HS256
                     issuer: https://backend.example.com
                     audiences: rooms,chat
                 secret:
+                  apiKeys: "%s"
                   hooksApiKey: "%s"
                   webhookSecret: "%s"
                   subscriptionTokenKey: '%s'
-                """.formatted(HOOKS_API_KEY, WEBHOOK_SECRET, ROOM_KEY)));
+                """.formatted(API_KEYS, HOOKS_API_KEY, WEBHOOK_SECRET, ROOM_KEY)));
     }
 
     @Test
@@ -465,7 +470,7 @@ class HelmChartTest {
     @Test
     void credentialsNeverLandInAConfigMap() throws IOException {
         Manifests m = renderAllFeatures();
-        List<String> credentials = List.of(WEBHOOK_SECRET, HOOKS_API_KEY, ROOM_KEY, PASSWORD);
+        List<String> credentials = List.of(WEBHOOK_SECRET, HOOKS_API_KEY, ROOM_KEY, PASSWORD, API_KEYS);
         for (Map<String, Object> manifest : m.all()) {
             if (!"ConfigMap".equals(manifest.get("kind"))) {
                 continue;
@@ -529,6 +534,19 @@ class HelmChartTest {
         assertEquals(Duration.ofSeconds(45), webhooks.claimIdle());
         assertEquals(Duration.ofMillis(100), webhooks.pollInterval());
         assertEquals(250000, webhooks.maxLength());
+
+        RoomcastConfig.Api api = config.getConfigMapping(RoomcastConfig.class).api();
+        assertEquals(Optional.of(List.of("api-key-one", "api-key-two")), api.keys());
+        assertEquals(Duration.ofMinutes(10), api.idempotencyWindow());
+
+        // Every key of these features has a value, so none is left out of the chart. The key location is the
+        // alternative to the inline key (subscriptionTokensCanUseAPublicKeyLocation).
+        List<String> unset = ConfigKeys.all().keySet().stream()
+                .filter(k -> k.startsWith("roomcast.hooks.") || k.startsWith("roomcast.webhooks.")
+                        || k.startsWith("roomcast.auth.subscription-token.") || k.startsWith("roomcast.api."))
+                .filter(k -> !k.equals("roomcast.auth.subscription-token.key-location"))
+                .filter(k -> !podEnv.containsKey(ConfigKeys.envName(k))).toList();
+        assertEquals(List.of(), unset, "keys the chart cannot set");
 
         RoomcastConfig.SubscriptionToken room = config.getConfigMapping(RoomcastConfig.class).auth().subscriptionToken();
         assertEquals(Optional.of(ROOM_KEY), room.key());
