@@ -218,6 +218,8 @@ class HelmChartTest {
         assertEquals(Map.of("name", APP, "key", "api-keys", "optional", true), at(env.get("ROOMCAST_API_KEYS"), "valueFrom.secretKeyRef"));
         assertEquals(Map.of("name", APP, "key", "jwt-public-key", "optional", true),
                 at(env.get("MP_JWT_VERIFY_PUBLICKEY"), "valueFrom.secretKeyRef"));
+        assertEquals(Map.of("name", APP, "key", "jwt-secret-key", "optional", true),
+                at(env.get("SMALLRYE_JWT_VERIFY_SECRETKEY"), "valueFrom.secretKeyRef"));
         // JVM sized for the container (docs/operations.md, "JVM and container settings"): heap 75 % of the
         // limit, Serial with a 16 MiB young generation (not the JVM's own choice), a heap that follows the live
         // data, 2 malloc arenas: the settings bench/compare.sh measured against the Node peers.
@@ -257,11 +259,19 @@ class HelmChartTest {
                     -----BEGIN PUBLIC KEY-----
                     MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA
                     -----END PUBLIC KEY-----
+                  jwtSecretKey: '{"kty":"oct","k":"aHMyNTYtY29ubmVjdGlvbi1zZWNyZXQ"}'
+                config:
+                  jwtAlgorithm: HS256
                 """.formatted(PASSWORD.replace("\\", "\\\\").replace("\"", "\\\""))));
         Map<String, Object> data = at(m.get("Secret", APP), "data", Map.class);
         assertEquals(PASSWORD, b64(data.get("redis-password")));
         assertEquals("key-1,key-2", b64(data.get("api-keys")));
         assertTrue(b64(data.get("jwt-public-key")).startsWith("-----BEGIN PUBLIC KEY-----\n"));
+        // HS256 connection tokens: the secret in the Secret, only the algorithm in the ConfigMap.
+        assertEquals("{\"kty\":\"oct\",\"k\":\"aHMyNTYtY29ubmVjdGlvbi1zZWNyZXQ\"}", b64(data.get("jwt-secret-key")));
+        Map<String, Object> config = at(m.get("ConfigMap", APP), "data", Map.class);
+        assertEquals("HS256", config.get("SMALLRYE_JWT_VERIFY_ALGORITHM"));
+        assertFalse(config.containsKey("SMALLRYE_JWT_VERIFY_SECRETKEY"));
         // Without API keys or JWT key the Secret has no such entries (the env refs are optional).
         assertEquals(List.of("redis-password"), List.copyOf(at(defaults.get("Secret", APP), "data", Map.class).keySet()));
     }
@@ -273,7 +283,7 @@ class HelmChartTest {
         List<String> refs = new ArrayList<>();
         collectSecretRefs(m.get("Deployment", APP), refs);
         collectSecretRefs(m.get("StatefulSet", REDIS), refs);
-        assertEquals(10, refs.size()); // 4 in the Deployment, 2 in each of the 3 Redis containers
+        assertEquals(11, refs.size()); // 5 in the Deployment, 2 in each of the 3 Redis containers
         assertTrue(refs.stream().allMatch("roomcast-credentials"::equals), refs::toString);
 
         // With hooks and webhooks on, their credentials come from the same Secret (nothing to put in values).
