@@ -2,7 +2,8 @@
 # Proves the Grafana dashboard against a real Prometheus: starts two roomcast instances (sharing a
 # redis-server of their own when the build has the Redis broker, else two single-node memory-broker
 # instances), a Prometheus scraping both every second, puts them under load (the bench tool over
-# WebSocket plus curl to the HTTP API), then evaluates every query of grafana/dashboards/roomcast.json
+# WebSocket plus curl to the HTTP API) with every hook and webhooks on (grafana/AllowAllBackend.java
+# answers them), then evaluates every query of grafana/dashboards/roomcast.json
 # through Prometheus' HTTP API with the dashboard variables substituted by real values. Fails if any
 # query returns no data (an empty result, or only NaN). Everything runs on free ports in a temp dir and
 # is stopped on exit.
@@ -110,13 +111,28 @@ if [ "$BROKER" = redis ]; then
   log "redis-server on port $REDIS_PORT"
 fi
 
+# --- the app's backend: hooks and webhooks, so their panels have data -------------------------
+BACKEND_PORT=$(free_port)
+java "$ROOT/grafana/AllowAllBackend.java" "$BACKEND_PORT" >"$WORK/backend.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 300); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$BACKEND_PORT") 2>/dev/null && break
+  sleep 0.1
+done
+BACKEND="http://127.0.0.1:$BACKEND_PORT"
+# Every hook, allowed; webhooks for every room and user event, plus message.published for the HTTP API's rooms.
+BACKEND_ARGS=("-Droomcast.hooks.connect.url=$BACKEND/connect" "-Droomcast.hooks.join.url=$BACKEND/join"
+  "-Droomcast.hooks.publish.url=$BACKEND/publish" "-Droomcast.webhooks.url=$BACKEND/webhooks"
+  "-Droomcast.webhooks.secret=prometheus-check-webhook-secret" "-Droomcast.webhooks.published.rooms=http-*")
+log "hook and webhook backend on port $BACKEND_PORT"
+
 # --- two roomcast instances ---------------------------------------------------------------------
 PORT_A=$(free_port)
 PORT_B=$(free_port)
 while [ "$PORT_B" = "$PORT_A" ]; do PORT_B=$(free_port); done
 start_node() { # name port
   java -Xmx256m -Dquarkus.http.port="$2" -Droomcast.auth.mode=none -Droomcast.node-id="promcheck-$1" \
-    ${REDIS_ARGS[@]+"${REDIS_ARGS[@]}"} ${ROOMCAST_OPTS:-} -jar "$JAR" >"$WORK/node-$1.log" 2>&1 &
+    ${REDIS_ARGS[@]+"${REDIS_ARGS[@]}"} "${BACKEND_ARGS[@]}" ${ROOMCAST_OPTS:-} -jar "$JAR" >"$WORK/node-$1.log" 2>&1 &
   PIDS+=($!)
 }
 start_node a "$PORT_A"
@@ -280,6 +296,17 @@ if [ "${KILLED_PUBSUB:-0}" -gt 0 ]; then # the reconnects must have been counted
   report+=("$(printf '%s   1 series  %-14s  %-38s %s' "$verdict" "$reconnects" "roomcast_redis_reconnects_total" \
     "after killing $KILLED_PUBSUB pub/sub connection(s)")")
 fi
+
+# Hooks and webhooks were used, not only exported: calls allowed by the backend, events delivered to it.
+for counted in 'sum(roomcast_hook_duration_seconds_count{outcome="allowed"})' 'sum(roomcast_webhooks_delivered_total)'; do
+  value=$(api query --data-urlencode "query=$counted" | jq -r '.data.result[0].value[1] // "0"')
+  if [ "${value%.*}" -gt 0 ]; then
+    pass=$((pass + 1)); verdict=PASS
+  else
+    fail=$((fail + 1)); verdict=FAIL
+  fi
+  report+=("$(printf '%s   1 series  %-14s  %s' "$verdict" "$value" "$counted")")
+done
 
 queries=0
 while IFS=$'\t' read -r title legend expr; do

@@ -63,7 +63,7 @@ app.kubernetes.io/component: redis
 {{- end }}
 {{- end }}
 
-{{/* Name of the Secret holding api-keys, jwt-public-key and redis-password. */}}
+{{/* Name of the Secret holding the credentials (api-keys, jwt-public-key, redis-password, ...; values.yaml, secret). */}}
 {{- define "roomcast.secretName" -}}
 {{- default (include "roomcast.fullname" .) .Values.secret.existingSecret }}
 {{- end }}
@@ -188,4 +188,9 @@ The container port that serves /q/health and /q/metrics: the management interfac
 */}}
 {{- define "roomcast.managementPort" -}}
 {{- if .Values.management.enabled }}management{{ else }}http{{ end }}
+{{- end }}
+
+{{/* "true" when at least one hook has a URL (the hooks' common settings and API key are then passed on), else empty. */}}
+{{- define "roomcast.hooks.enabled" -}}
+{{- if or .Values.hooks.connect.url .Values.hooks.join.url .Values.hooks.publish.url }}true{{ end }}
 {{- end }}

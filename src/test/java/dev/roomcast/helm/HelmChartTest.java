@@ -13,7 +13,21 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import dev.roomcast.config.RoomcastConfig;
+import dev.roomcast.hooks.HooksConfig;
+import dev.roomcast.outbox.EventType;
+import dev.roomcast.testing.ConfigKeys;
+import dev.roomcast.webhooks.WebhookSettings;
+import dev.roomcast.webhooks.WebhooksConfig;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,6 +218,8 @@ class HelmChartTest {
         assertEquals(Map.of("name", APP, "key", "api-keys", "optional", true), at(env.get("ROOMCAST_API_KEYS"), "valueFrom.secretKeyRef"));
         assertEquals(Map.of("name", APP, "key", "jwt-public-key", "optional", true),
                 at(env.get("MP_JWT_VERIFY_PUBLICKEY"), "valueFrom.secretKeyRef"));
+        assertEquals(Map.of("name", APP, "key", "jwt-secret-key", "optional", true),
+                at(env.get("SMALLRYE_JWT_VERIFY_SECRETKEY"), "valueFrom.secretKeyRef"));
         // JVM sized for the container (docs/operations.md, "JVM and container settings"): heap 75 % of the
         // limit, Serial with a 16 MiB young generation (not the JVM's own choice), a heap that follows the live
         // data, 2 malloc arenas: the settings bench/compare.sh measured against the Node peers.
@@ -218,6 +234,7 @@ class HelmChartTest {
         assertEquals("jwt", config.get("ROOMCAST_AUTH_MODE"));
         assertEquals("rc", config.get("ROOMCAST_REDIS_PREFIX"));
         assertEquals("50000", config.get("ROOMCAST_LIMITS_MAX_CONNECTIONS"));
+        assertEquals("5m", config.get("ROOMCAST_API_IDEMPOTENCY_WINDOW"));
 
         Manifests parallel = render(Map.of("jvm.gc", "Parallel", "jvm.maxRamPercentage", 60, "jvm.maxHeapFreeRatio", 40,
                 "jvm.mallocArenaMax", 0, "jvm.youngGen", "", "jvm.extraOpts", "-Xss512k"));
@@ -242,11 +259,19 @@ class HelmChartTest {
                     -----BEGIN PUBLIC KEY-----
                     MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA
                     -----END PUBLIC KEY-----
+                  jwtSecretKey: '{"kty":"oct","k":"aHMyNTYtY29ubmVjdGlvbi1zZWNyZXQ"}'
+                config:
+                  jwtAlgorithm: HS256
                 """.formatted(PASSWORD.replace("\\", "\\\\").replace("\"", "\\\""))));
         Map<String, Object> data = at(m.get("Secret", APP), "data", Map.class);
         assertEquals(PASSWORD, b64(data.get("redis-password")));
         assertEquals("key-1,key-2", b64(data.get("api-keys")));
         assertTrue(b64(data.get("jwt-public-key")).startsWith("-----BEGIN PUBLIC KEY-----\n"));
+        // HS256 connection tokens: the secret in the Secret, only the algorithm in the ConfigMap.
+        assertEquals("{\"kty\":\"oct\",\"k\":\"aHMyNTYtY29ubmVjdGlvbi1zZWNyZXQ\"}", b64(data.get("jwt-secret-key")));
+        Map<String, Object> config = at(m.get("ConfigMap", APP), "data", Map.class);
+        assertEquals("HS256", config.get("SMALLRYE_JWT_VERIFY_ALGORITHM"));
+        assertFalse(config.containsKey("SMALLRYE_JWT_VERIFY_SECRETKEY"));
         // Without API keys or JWT key the Secret has no such entries (the env refs are optional).
         assertEquals(List.of("redis-password"), List.copyOf(at(defaults.get("Secret", APP), "data", Map.class).keySet()));
     }
@@ -258,8 +283,294 @@ class HelmChartTest {
         List<String> refs = new ArrayList<>();
         collectSecretRefs(m.get("Deployment", APP), refs);
         collectSecretRefs(m.get("StatefulSet", REDIS), refs);
-        assertEquals(9, refs.size()); // 3 in the Deployment, 2 in each of the 3 Redis containers
+        assertEquals(11, refs.size()); // 5 in the Deployment, 2 in each of the 3 Redis containers
         assertTrue(refs.stream().allMatch("roomcast-credentials"::equals), refs::toString);
+
+        // With hooks and webhooks on, their credentials come from the same Secret (nothing to put in values).
+        Manifests all = render(Map.of("secret.existingSecret", "roomcast-credentials", "webhooks.enabled", true,
+                "webhooks.url", "https://backend.example.com/events", "hooks.join.url", "http://backend/join"));
+        assertNull(all.find("Secret", APP));
+        Map<String, Map<String, Object>> env = env(container(all.get("Deployment", APP), "roomcast"));
+        assertEquals(Map.of("name", "roomcast-credentials", "key", "webhook-secret"),
+                at(env.get("ROOMCAST_WEBHOOKS_SECRET"), "valueFrom.secretKeyRef"));
+        assertEquals(Map.of("name", "roomcast-credentials", "key", "hooks-api-key", "optional", true),
+                at(env.get("ROOMCAST_HOOKS_API_KEY"), "valueFrom.secretKeyRef"));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // hooks, webhooks, subscription tokens
+
+    static final String WEBHOOK_SECRET = "whsec-0123456789abcdef";
+    static final String HOOKS_API_KEY = "hook-key-0123456789";
+    static final String API_KEYS = "api-key-one,api-key-two";
+    static final String ROOM_KEY = "{\"kty\":\"oct\",\"k\":\"c3Vic2NyaXB0aW9uLXRva2VuLXNlY3JldC0wMTIzNDU2Nzg5\"}";
+
+    /** Every feature of this section on, with every credential in the chart's Secret. */
+    static Manifests renderAllFeatures() throws IOException {
+        return render(valuesFile("""
+                hooks:
+                  connect:
+                    url: http://backend.chat.svc:8080/connect
+                    headers: [X-Tenant, X-Region]
+                  join:
+                    url: http://backend.chat.svc:8080/join
+                    rooms: ["guarded.*", vip]
+                  publish:
+                    url: http://backend.chat.svc:8080/publish
+                    rooms: ["moderated.*"]
+                  timeout: 750ms
+                  maxConcurrency: 64
+                  breaker:
+                    failures: 3
+                    openFor: 10s
+                webhooks:
+                  enabled: true
+                  url: https://backend.example.com/roomcast/events
+                  events: [room.occupied, room.vacated, user.offline, message.published]
+                  rooms: ["team-*"]
+                  publishedRooms: ["news.*", alerts]
+                  offlineDelay: 10s
+                  batchSize: 50
+                  timeout: 3s
+                  retry:
+                    initialBackoff: 500ms
+                    maxBackoff: 20s
+                  retention: 2h
+                  claimIdle: 45s
+                  pollInterval: 100ms
+                  outbox:
+                    maxLength: 250000
+                config:
+                  apiIdempotencyWindow: 10m
+                  subscriptionToken:
+                    algorithm: HS256
+                    issuer: https://backend.example.com
+                    audiences: rooms,chat
+                secret:
+                  apiKeys: "%s"
+                  hooksApiKey: "%s"
+                  webhookSecret: "%s"
+                  subscriptionTokenKey: '%s'
+                """.formatted(API_KEYS, HOOKS_API_KEY, WEBHOOK_SECRET, ROOM_KEY)));
+    }
+
+    @Test
+    void hooksAreOffUntilAUrlIsSet() {
+        Map<String, Object> config = at(defaults.get("ConfigMap", APP), "data", Map.class);
+        assertTrue(config.keySet().stream().noneMatch(k -> k.startsWith("ROOMCAST_HOOKS_") || k.startsWith("ROOMCAST_WEBHOOKS_")
+                || k.startsWith("ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_")), config::toString);
+        Map<String, Map<String, Object>> env = env(container(defaults.get("Deployment", APP), "roomcast"));
+        assertFalse(env.containsKey("ROOMCAST_HOOKS_API_KEY"));
+        assertFalse(env.containsKey("ROOMCAST_WEBHOOKS_SECRET"));
+        // An optional reference, like the connection tokens' key: the Secret may or may not carry it.
+        assertEquals(Map.of("name", APP, "key", "subscription-token-key", "optional", true),
+                at(env.get("ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_KEY"), "valueFrom.secretKeyRef"));
+
+        // One hook: its URL and rooms, the common settings (app defaults), and the API key from the Secret.
+        Manifests join = render(Map.of("hooks.join.url", "http://backend/join"));
+        Map<String, Object> joinConfig = at(join.get("ConfigMap", APP), "data", Map.class);
+        assertEquals(Map.of("ROOMCAST_HOOKS_JOIN_URL", "http://backend/join", "ROOMCAST_HOOKS_JOIN_ROOMS", "*",
+                "ROOMCAST_HOOKS_TIMEOUT", "2s", "ROOMCAST_HOOKS_MAX_CONCURRENCY", "256", "ROOMCAST_HOOKS_BREAKER_FAILURES", "5",
+                "ROOMCAST_HOOKS_BREAKER_OPEN_FOR", "5s"), prefixed(joinConfig, "ROOMCAST_HOOKS_"));
+        assertEquals(Map.of("name", APP, "key", "hooks-api-key", "optional", true),
+                at(env(container(join.get("Deployment", APP), "roomcast")).get("ROOMCAST_HOOKS_API_KEY"), "valueFrom.secretKeyRef"));
+    }
+
+    @Test
+    void hooksWebhooksAndSubscriptionTokensAreWiredFromValues() throws IOException {
+        Manifests m = renderAllFeatures();
+        Map<String, Object> config = at(m.get("ConfigMap", APP), "data", Map.class);
+        Map<String, Object> hooksAndWebhooks = prefixed(config, "ROOMCAST_HOOKS_");
+        hooksAndWebhooks.putAll(prefixed(config, "ROOMCAST_WEBHOOKS_"));
+        assertEquals(pairs(
+                "ROOMCAST_HOOKS_CONNECT_URL", "http://backend.chat.svc:8080/connect",
+                "ROOMCAST_HOOKS_CONNECT_HEADERS", "X-Tenant,X-Region",
+                "ROOMCAST_HOOKS_JOIN_URL", "http://backend.chat.svc:8080/join",
+                "ROOMCAST_HOOKS_JOIN_ROOMS", "guarded.*,vip",
+                "ROOMCAST_HOOKS_PUBLISH_URL", "http://backend.chat.svc:8080/publish",
+                "ROOMCAST_HOOKS_PUBLISH_ROOMS", "moderated.*",
+                "ROOMCAST_HOOKS_TIMEOUT", "750ms",
+                "ROOMCAST_HOOKS_MAX_CONCURRENCY", "64",
+                "ROOMCAST_HOOKS_BREAKER_FAILURES", "3",
+                "ROOMCAST_HOOKS_BREAKER_OPEN_FOR", "10s",
+                "ROOMCAST_WEBHOOKS_URL", "https://backend.example.com/roomcast/events",
+                "ROOMCAST_WEBHOOKS_EVENTS", "room.occupied,room.vacated,user.offline,message.published",
+                "ROOMCAST_WEBHOOKS_ROOMS", "team-*",
+                "ROOMCAST_WEBHOOKS_PUBLISHED_ROOMS", "news.*,alerts",
+                "ROOMCAST_WEBHOOKS_OFFLINE_DELAY", "10s",
+                "ROOMCAST_WEBHOOKS_BATCH_SIZE", "50",
+                "ROOMCAST_WEBHOOKS_TIMEOUT", "3s",
+                "ROOMCAST_WEBHOOKS_RETRY_INITIAL_BACKOFF", "500ms",
+                "ROOMCAST_WEBHOOKS_RETRY_MAX_BACKOFF", "20s",
+                "ROOMCAST_WEBHOOKS_RETENTION", "2h",
+                "ROOMCAST_WEBHOOKS_CLAIM_IDLE", "45s",
+                "ROOMCAST_WEBHOOKS_POLL_INTERVAL", "100ms",
+                "ROOMCAST_WEBHOOKS_OUTBOX_MAX_LENGTH", "250000"), hooksAndWebhooks);
+        assertEquals(Map.of("ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_ALGORITHM", "HS256",
+                "ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_ISSUER", "https://backend.example.com",
+                "ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_AUDIENCES", "rooms,chat"), prefixed(config, "ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_"));
+
+        // The credentials: in the Secret, reaching the pod through secretKeyRef; the webhook secret is required.
+        Map<String, Object> data = at(m.get("Secret", APP), "data", Map.class);
+        assertEquals(WEBHOOK_SECRET, b64(data.get("webhook-secret")));
+        assertEquals(HOOKS_API_KEY, b64(data.get("hooks-api-key")));
+        assertEquals(ROOM_KEY, b64(data.get("subscription-token-key")));
+        Map<String, Map<String, Object>> env = env(container(m.get("Deployment", APP), "roomcast"));
+        assertEquals(Map.of("name", APP, "key", "webhook-secret"), at(env.get("ROOMCAST_WEBHOOKS_SECRET"), "valueFrom.secretKeyRef"));
+        assertEquals(Map.of("name", APP, "key", "hooks-api-key", "optional", true),
+                at(env.get("ROOMCAST_HOOKS_API_KEY"), "valueFrom.secretKeyRef"));
+        assertEquals(Map.of("name", APP, "key", "subscription-token-key", "optional", true),
+                at(env.get("ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_KEY"), "valueFrom.secretKeyRef"));
+
+        // A credential change rolls the pods; the ConfigMap stays the same.
+        Manifests rotated = render(valuesFile("webhooks: {enabled: true, url: \"https://b/e\"}\nsecret: {webhookSecret: \"%s\"}\n"
+                .formatted(WEBHOOK_SECRET)));
+        Manifests rotatedAgain = render(valuesFile("webhooks: {enabled: true, url: \"https://b/e\"}\nsecret: {webhookSecret: \"%s\"}\n"
+                .formatted("another-secret-0123456789")));
+        Map<?, ?> before = at(rotated.get("Deployment", APP), "spec.template.metadata.annotations", Map.class);
+        Map<?, ?> after = at(rotatedAgain.get("Deployment", APP), "spec.template.metadata.annotations", Map.class);
+        assertFalse(before.get("checksum/secret").equals(after.get("checksum/secret")));
+        assertEquals(before.get("checksum/config"), after.get("checksum/config"));
+    }
+
+    @Test
+    void subscriptionTokensCanUseAPublicKeyLocation() {
+        // RS256 from the backend's JWKS endpoint: no credential at all, only ConfigMap settings.
+        Manifests m = render(Map.of("config.subscriptionToken.algorithm", "RS256",
+                "config.subscriptionToken.keyLocation", "https://backend.example.com/.well-known/jwks.json"));
+        assertEquals(Map.of("ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_ALGORITHM", "RS256",
+                "ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_KEY_LOCATION", "https://backend.example.com/.well-known/jwks.json"),
+                prefixed(at(m.get("ConfigMap", APP), "data", Map.class), "ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_"));
+        assertFalse(at(m.get("Secret", APP), "data", Map.class).containsKey("subscription-token-key"));
+        // A key location and an inline key: which one would win is not obvious, so the chart refuses both.
+        assertRejected(Map.of("config.subscriptionToken.keyLocation", "https://backend/jwks",
+                "secret.subscriptionTokenKey", "-----BEGIN PUBLIC KEY-----"), "not both");
+    }
+
+    @Test
+    void wrongHookAndWebhookValuesFail() throws IOException {
+        assertRejected(Map.of("webhooks.enabled", true, "secret.webhookSecret", WEBHOOK_SECRET), "webhooks.url");
+        assertRejected(Map.of("webhooks.enabled", true, "webhooks.url", "https://b/e"), "secret.webhookSecret");
+        assertRejected(Map.of("secret.webhookSecret", "too-short"), "webhookSecret");
+        assertRejected(valuesFile("webhooks:\n  events: [room.opened]\n"), "events");
+        assertRejected(Map.of("webhooks.batchSize", 5000), "batchSize");
+        assertRejected(Map.of("webhooks.retention", "1 hour"), "retention");
+        assertRejected(Map.of("webhooks.url", "backend:8080/events"), "url");
+        assertRejected(Map.of("hooks.timeout", "2"), "timeout");
+        assertRejected(Map.of("hooks.connect.url", "ftp://backend/connect"), "url");
+        assertRejected(valuesFile("hooks:\n  join:\n    rooms: [\"a,b\"]\n"), "rooms");
+        assertRejected(valuesFile("hooks:\n  retries: 3\n"), "retries");
+        // With secret.existingSecret the chart cannot see the key: the pod's required reference checks it.
+        render(Map.of("webhooks.enabled", true, "webhooks.url", "https://b/e", "secret.existingSecret", "mine"));
+    }
+
+    @Test
+    void installNotesNameTheHooksAndWebhooks() {
+        String notes = new Helm(CHART).install().withName("rc").withNamespace("chat").withKubeVersion(KUBE_VERSION)
+                .clientOnly().dryRun().withValuesFile(passwordValues()).set("hooks.join.url", "http://backend/join")
+                .set("webhooks.enabled", true).set("webhooks.url", "https://backend/events")
+                .set("secret.webhookSecret", WEBHOOK_SECRET).call().getOutput();
+        assertTrue(notes.contains("Hooks: join -> http://backend/join"), notes);
+        assertTrue(notes.contains("Webhooks: events POSTed to https://backend/events, signed with webhook-secret of Secret " + APP),
+                notes);
+        assertFalse(notes.contains(WEBHOOK_SECRET), notes);
+    }
+
+    @Test
+    void credentialsNeverLandInAConfigMap() throws IOException {
+        Manifests m = renderAllFeatures();
+        List<String> credentials = List.of(WEBHOOK_SECRET, HOOKS_API_KEY, ROOM_KEY, PASSWORD, API_KEYS);
+        for (Map<String, Object> manifest : m.all()) {
+            if (!"ConfigMap".equals(manifest.get("kind"))) {
+                continue;
+            }
+            Map<?, ?> data = at(manifest, "data", Map.class);
+            for (Map.Entry<?, ?> e : data.entrySet()) {
+                for (String credential : credentials) {
+                    assertFalse(String.valueOf(e.getValue()).contains(credential), () -> name(manifest) + " " + e.getKey());
+                }
+            }
+        }
+        // Nor in the Deployment in clear: every credential variable is a secretKeyRef.
+        Map<String, Map<String, Object>> env = env(container(m.get("Deployment", APP), "roomcast"));
+        for (String name : List.of("ROOMCAST_WEBHOOKS_SECRET", "ROOMCAST_HOOKS_API_KEY", "ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_KEY",
+                "ROOMCAST_API_KEYS", "QUARKUS_REDIS_PASSWORD", "MP_JWT_VERIFY_PUBLICKEY")) {
+            assertNull(env.get(name).get("value"), name);
+            assertNotNull(at(env.get(name), "valueFrom.secretKeyRef"), name);
+        }
+        // config.extraEnv is the ConfigMap: a credential there is refused with where it belongs.
+        for (String name : List.of("ROOMCAST_WEBHOOKS_SECRET", "ROOMCAST_HOOKS_API_KEY", "ROOMCAST_AUTH_SUBSCRIPTION_TOKEN_KEY",
+                "ROOMCAST_API_KEYS", "QUARKUS_REDIS_PASSWORD")) {
+            assertRejected(Map.of("config.extraEnv." + name, "x"), "secret.*");
+        }
+    }
+
+    /**
+     * What the pod's environment means to the application: the rendered ConfigMap and Secret, turned into
+     * environment variables as the kubelet does, read through the application's own config mappings.
+     */
+    @Test
+    void renderedEnvironmentConfiguresTheApplication() throws IOException {
+        Map<String, String> podEnv = podEnvironment(renderAllFeatures());
+        SmallRyeConfig config = applicationConfig(podEnv)
+                .withMapping(HooksConfig.class).withMapping(WebhooksConfig.class).withMapping(RoomcastConfig.class)
+                .build();
+        HooksConfig hooks = config.getConfigMapping(HooksConfig.class);
+        assertEquals(Optional.of("http://backend.chat.svc:8080/connect"), hooks.connect().url());
+        assertEquals(Optional.of(List.of("X-Tenant", "X-Region")), hooks.connect().headers());
+        assertEquals(List.of("guarded.*", "vip"), hooks.join().rooms());
+        assertEquals(List.of("moderated.*"), hooks.publish().rooms());
+        assertEquals(Duration.ofMillis(750), hooks.timeout());
+        assertEquals(64, hooks.maxConcurrency());
+        assertEquals(Optional.of(HOOKS_API_KEY), hooks.apiKey());
+        assertEquals(3, hooks.breaker().failures());
+        assertEquals(Duration.ofSeconds(10), hooks.breaker().openFor());
+
+        WebhookSettings webhooks = WebhookSettings.of(config.getConfigMapping(WebhooksConfig.class));
+        assertNotNull(webhooks);
+        assertEquals(URI.create("https://backend.example.com/roomcast/events"), webhooks.url());
+        assertEquals(WEBHOOK_SECRET, webhooks.secret());
+        assertEquals(Set.of(EventType.ROOM_OCCUPIED, EventType.ROOM_VACATED, EventType.USER_OFFLINE, EventType.MESSAGE_PUBLISHED),
+                webhooks.events());
+        assertEquals(List.of("team-*"), webhooks.rooms());
+        assertEquals(List.of("news.*", "alerts"), webhooks.publishedRooms());
+        assertEquals(Duration.ofSeconds(10), webhooks.offlineDelay());
+        assertEquals(50, webhooks.batchSize());
+        assertEquals(Duration.ofSeconds(3), webhooks.timeout());
+        assertEquals(Duration.ofMillis(500), webhooks.initialBackoff());
+        assertEquals(Duration.ofSeconds(20), webhooks.maxBackoff());
+        assertEquals(Duration.ofHours(2), webhooks.retention());
+        assertEquals(Duration.ofSeconds(45), webhooks.claimIdle());
+        assertEquals(Duration.ofMillis(100), webhooks.pollInterval());
+        assertEquals(250000, webhooks.maxLength());
+
+        RoomcastConfig.Api api = config.getConfigMapping(RoomcastConfig.class).api();
+        assertEquals(Optional.of(List.of("api-key-one", "api-key-two")), api.keys());
+        assertEquals(Duration.ofMinutes(10), api.idempotencyWindow());
+
+        // Every key of these features has a value, so none is left out of the chart. The key location is the
+        // alternative to the inline key (subscriptionTokensCanUseAPublicKeyLocation).
+        List<String> unset = ConfigKeys.all().keySet().stream()
+                .filter(k -> k.startsWith("roomcast.hooks.") || k.startsWith("roomcast.webhooks.")
+                        || k.startsWith("roomcast.auth.subscription-token.") || k.startsWith("roomcast.api."))
+                .filter(k -> !k.equals("roomcast.auth.subscription-token.key-location"))
+                .filter(k -> !podEnv.containsKey(ConfigKeys.envName(k))).toList();
+        assertEquals(List.of(), unset, "keys the chart cannot set");
+
+        RoomcastConfig.SubscriptionToken room = config.getConfigMapping(RoomcastConfig.class).auth().subscriptionToken();
+        assertEquals(Optional.of(ROOM_KEY), room.key());
+        assertEquals(Optional.of("HS256"), room.algorithm());
+        assertEquals(Optional.of("https://backend.example.com"), room.issuer());
+        assertEquals(Optional.of(List.of("rooms", "chat")), room.audiences());
+        assertEquals(Optional.empty(), room.keyLocation());
+
+        // The chart's webhook defaults are a valid configuration (the application checks them at startup).
+        Map<String, String> minimal = podEnvironment(render(Map.of("webhooks.enabled", true, "webhooks.url", "https://b/e",
+                "secret.webhookSecret", WEBHOOK_SECRET)));
+        WebhookSettings defaults = WebhookSettings.of(applicationConfig(minimal).withMapping(WebhooksConfig.class).build()
+                .getConfigMapping(WebhooksConfig.class));
+        assertEquals(Set.of(EventType.values()), defaults.events());
+        assertEquals(List.of(), defaults.publishedRooms());
     }
 
     @Test
@@ -780,6 +1091,56 @@ class HelmChartTest {
         for (Object e : at(container, "env", List.class)) {
             Map<String, Object> var = cast((Map<?, ?>) e);
             assertNull(env.put((String) var.get("name"), var), () -> "duplicate env " + var.get("name"));
+        }
+        return env;
+    }
+
+    /** Configuration from environment variables only, with Quarkus' duration syntax ({@code 2s}, {@code 750ms}). */
+    static SmallRyeConfigBuilder applicationConfig(Map<String, String> env) {
+        return new SmallRyeConfigBuilder().withSources(new EnvConfigSource(env, 300))
+                .withConverter(Duration.class, 200, new DurationConverter());
+    }
+
+    /** A map of key, value, key, value, ... in that order. */
+    static Map<String, Object> pairs(String... keysAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+
+    /** The entries whose key starts with {@code prefix}. */
+    static Map<String, Object> prefixed(Map<String, Object> map, String prefix) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        map.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * The roomcast container's environment as the kubelet builds it: the ConfigMap (envFrom), then the env list on
+     * top, with secretKeyRefs read from the rendered Secret (an optional reference to an absent key sets nothing).
+     */
+    static Map<String, String> podEnvironment(Manifests m) {
+        Map<String, String> env = new LinkedHashMap<>();
+        at(m.get("ConfigMap", APP), "data", Map.class).forEach((k, v) -> env.put((String) k, String.valueOf(v)));
+        Map<?, ?> secret = at(m.get("Secret", APP), "data", Map.class);
+        for (Map.Entry<String, Map<String, Object>> e : env(container(m.get("Deployment", APP), "roomcast")).entrySet()) {
+            Map<String, Object> var = e.getValue();
+            if (var.containsKey("value")) {
+                env.put(e.getKey(), String.valueOf(var.get("value")));
+            } else if (at(var, "valueFrom.secretKeyRef") instanceof Map<?, ?> ref) {
+                assertEquals(APP, ref.get("name"));
+                Object value = secret.get(ref.get("key"));
+                assertTrue(value != null || Boolean.TRUE.equals(ref.get("optional")), () -> "missing required " + ref);
+                if (value != null) {
+                    env.put(e.getKey(), b64(value));
+                }
+            }
         }
         return env;
     }

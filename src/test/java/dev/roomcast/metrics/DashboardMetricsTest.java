@@ -8,6 +8,7 @@ import dev.roomcast.testing.WsClient;
 import dev.roomcast.testing.WsClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,9 +35,12 @@ import static org.awaitility.Awaitility.await;
 /**
  * Scrapes this node under traffic and checks the scrape against the Grafana dashboard (every metric the
  * dashboard's PromQL selects exists) and against {@code promtool check metrics} (valid exposition format,
- * lint-clean, see {@link Promtool}). The same check with the Redis broker is {@code RedisScrapeIT}.
+ * lint-clean, see {@link Promtool}). The node calls a real hook backend and sends webhooks to a real receiver
+ * ({@link DashboardProfile}), so the hook and webhook meters are in the scrape with values. The same check with
+ * the Redis broker is {@code RedisScrapeIT}.
  */
 @QuarkusTest
+@TestProfile(DashboardProfile.class)
 class DashboardMetricsTest {
 
     private static final Pattern DS_REF = Pattern.compile("\\$\\{?DS_PROMETHEUS}?");
@@ -76,6 +80,12 @@ class DashboardMetricsTest {
         assertThat(WsClient.upgradeStatus(ws + "no%20spaces", Map.of(), List.of())).isEqualTo(400);
         connect(ws + "carol").close();
         await().atMost(Duration.ofSeconds(10)).until(() -> bob.pending("message").size() >= 3);
+        // Every hook was called, and the webhook events of this traffic were delivered (and counted).
+        assertThat(DashboardProfile.HOOKS.received("/connect")).isNotEmpty();
+        assertThat(DashboardProfile.HOOKS.received("/join")).isNotEmpty();
+        assertThat(DashboardProfile.HOOKS.received("/publish")).isNotEmpty();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !DashboardProfile.WEBHOOKS.accepted("message.published", "dash-a")
+                .isEmpty() && sample(fetchMetrics(), "roomcast_webhooks_delivered_total", Map.of()) > 0);
         System.gc(); // a GC pause, so jvm_gc_pause_seconds exists
         await().atMost(Duration.ofSeconds(10)).until(() -> fetchMetrics().contains("jvm_gc_pause_seconds_count"));
         scrape = fetchMetrics();
@@ -97,6 +107,36 @@ class DashboardMetricsTest {
         Set<String> missing = new TreeSet<>(wanted);
         missing.removeAll(exposed);
         assertThat(missing).as("metrics the dashboard queries but the scrape lacks").isEmpty();
+    }
+
+    @Test
+    void hookAndWebhookPanelsHaveValues() {
+        // The hook latency and outcome panels: a call of each hook, allowed by the backend, in the histogram.
+        for (String hook : List.of("connect", "join", "publish")) {
+            assertThat(sample(scrape, "roomcast_hook_duration_seconds_count", Map.of("hook", hook, "outcome", "allowed")))
+                    .as(hook).isGreaterThan(0);
+            assertThat(sample(scrape, "roomcast_hook_breaker_open", Map.of("hook", hook))).as(hook).isZero();
+        }
+        assertThat(sample(scrape, "roomcast_webhooks_request_duration_seconds_count", Map.of("outcome", "success")))
+                .isGreaterThan(0);
+        assertThat(sample(scrape, "roomcast_webhooks_dropped_total", Map.of("reason", "expired"))).isZero();
+        assertThat(sample(scrape, "roomcast_webhooks_outbox_events", Map.of())).isGreaterThanOrEqualTo(0);
+    }
+
+    /** The README's metrics list names every roomcast meter of the scrape (a timer's {@code _max} with its timer). */
+    @Test
+    void everyRoomcastMetricIsInTheReadme() throws IOException {
+        String readme = Files.readString(Path.of(System.getProperty("basedir", ".")).resolve("README.md"));
+        Set<String> undocumented = new TreeSet<>();
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("# TYPE roomcast_")) {
+                String name = line.split(" ")[2].replaceFirst("_max$", "");
+                if (!readme.contains("`" + name + "`")) {
+                    undocumented.add(name);
+                }
+            }
+        }
+        assertThat(undocumented).as("roomcast metrics the README's \"Metrics\" does not name").isEmpty();
     }
 
     @Test
@@ -169,7 +209,12 @@ class DashboardMetricsTest {
         assertThat(String.join("\n", exprs)).contains("$instance", "$room", "jvm_memory_used_bytes",
                 "jvm_gc_pause_seconds", "process_cpu_usage", "system_cpu_usage", "roomcast_redis_reconnects_total",
                 "roomcast_redis_failovers_total", "roomcast_recoveries_total", "roomcast_errors_total",
-                "roomcast_disconnects_total", "roomcast_connections", "roomcast_rooms");
+                "roomcast_disconnects_total", "roomcast_connections", "roomcast_rooms",
+                // hooks and webhooks
+                "roomcast_hook_duration_seconds_bucket", "roomcast_hook_duration_seconds_count", "roomcast_hook_breaker_open",
+                "roomcast_webhooks_delivered_total", "roomcast_webhooks_retried_total", "roomcast_webhooks_dropped_total",
+                "roomcast_webhooks_request_duration_seconds_count", "roomcast_webhooks_outbox_events",
+                "roomcast_webhooks_outbox_oldest_seconds");
     }
 
     @Test
@@ -200,6 +245,13 @@ class DashboardMetricsTest {
     }
 
     // --- helpers -------------------------------------------------------------------------------
+
+    /** The value of the sample of {@code name} with these labels (others ignored); fails when there is none. */
+    private static double sample(String text, String name, Map<String, String> labels) {
+        Scrape parsed = Scrape.parse(text);
+        assertThat(parsed.of(name)).as(name + labels).anyMatch(s -> s.labels().entrySet().containsAll(labels.entrySet()));
+        return parsed.value(name, labels);
+    }
 
     private WsClient connect(String url) {
         return clients.connectUrl(url);
