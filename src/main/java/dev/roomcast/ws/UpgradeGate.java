@@ -97,8 +97,13 @@ public class UpgradeGate implements HttpUpgradeCheck {
 
     private static CheckResult permit(HttpUpgradeContext context, Identity identity) {
         context.userData().put(IDENTITY, identity);
-        Transport transport = Transport.of(context.httpRequest());
-        transport.pauseReads(); // until @OnOpen: nothing the client sends may arrive before the WebSocket's handlers
+        var request = context.httpRequest();
+        Transport transport = Transport.of(request);
+        if (request.getHeader("Transfer-Encoding") == null && request.getHeader("Content-Length") == null) {
+            // Until @OnOpen: nothing the client sends may arrive before the WebSocket's handlers. Not for an upgrade
+            // that declares a body (RFC 9112: only then has it one): the upgrade waits for the body's end.
+            transport.pauseReads();
+        }
         context.userData().put(Transport.KEY, transport);
         return CheckResult.permitUpgradeSync();
     }

@@ -10,7 +10,12 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -265,6 +270,30 @@ class ProtocolTest {
         assertThat(replayed).as("the replay: what fits in 512 KiB, oldest first").hasSize(8);
         assertThat(replayed.get(0).path("offset").asText()).isEqualTo("1");
         assertThat(bob.isClosed()).isFalse();
+    }
+
+    /** The node reads nothing from the 101 to @OnOpen (see SecuredEdgeTest) — except the rest of an upgrade with a body. */
+    @Test
+    void anUpgradeWithABodySentAfterItsHeadersIsStillUpgraded() throws IOException {
+        try (Socket socket = new Socket(ws.getHost(), ws.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.setTcpNoDelay(true);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /ws?user=with-body HTTP/1.1\r\nHost: " + ws.getHost() + "\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Content-Length: 5\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            try {
+                Thread.sleep(100); // the client's pause, not a wait for the server: the body comes after the head
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.write("hello".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String status = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(status).isEqualTo("HTTP/1.1 101");
+        }
     }
 
     @Test
