@@ -161,6 +161,11 @@ final class HookClient {
             }
             HttpClientRequest request = requested.result();
             sent.set(request);
+            if (result.isDone()) {
+                // Timed out while waiting for a connection: sent now, it would hold one with no timer left.
+                request.reset();
+                return;
+            }
             request.send(Buffer.buffer(payload)).onComplete(answered -> {
                 if (answered.failed()) {
                     fail(result, new HookFailure(Outcome.error, answered.cause().toString()));

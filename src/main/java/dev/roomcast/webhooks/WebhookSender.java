@@ -200,6 +200,11 @@ final class WebhookSender {
             }
             HttpClientRequest request = requested.result();
             sent.set(request);
+            if (result.isDone()) {
+                // Timed out while waiting for a connection: sent now, it would hold one with no timer left.
+                request.reset();
+                return;
+            }
             request.send(Buffer.buffer(body)).onComplete(answered -> {
                 if (answered.failed()) {
                     result.complete(new Ended(RequestOutcome.error, answered.cause().toString()));
