@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -42,14 +43,29 @@ class PendingConnectionsIT {
             List<Socket> slow = new ArrayList<>();
             try {
                 long start = System.nanoTime();
+                int resetWhileConnecting = 0;
                 for (int i = 0; i < 2000; i++) {
-                    idle.add(connect(node.port()));
+                    Socket s = attack(node.port());
+                    if (s == null) {
+                        resetWhileConnecting++;
+                    } else {
+                        idle.add(s);
+                    }
                 }
                 for (int i = 0; i < 50; i++) {
-                    Socket s = connect(node.port());
-                    s.getOutputStream().write(("GET /ws?user=slow" + i + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n")
-                            .getBytes(StandardCharsets.ISO_8859_1));
-                    slow.add(s);
+                    Socket s = attack(node.port());
+                    if (s == null) {
+                        resetWhileConnecting++;
+                        continue;
+                    }
+                    try {
+                        s.getOutputStream().write(("GET /ws?user=slow" + i + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n")
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                        slow.add(s);
+                    } catch (SocketException evicted) {
+                        resetWhileConnecting++; // evicted before its first bytes
+                        closeQuietly(s);
+                    }
                 }
                 // During the attack: the node is ready and serves a new client.
                 assertThat(node.get("/q/health/ready")).contains("UP");
@@ -76,8 +92,8 @@ class PendingConnectionsIT {
                     }
                 }
                 assertThat(idleOpen).as("idle sockets still open").isZero();
-                System.out.printf("2,000 idle sockets + 50 slowloris upgrades on a node with 1,024 fds: all closed within %d ms%n",
-                        took.toMillis());
+                System.out.printf("2,000 idle sockets + 50 slowloris upgrades on a node with 1,024 fds: all closed within %d ms "
+                        + "(%d of them reset by the node before their connect returned)%n", took.toMillis(), resetWhileConnecting);
                 assertThat(node.logTail(2000)).doesNotContain("Too many open files");
             } finally {
                 idle.forEach(PendingConnectionsIT::closeQuietly);
@@ -110,6 +126,22 @@ class PendingConnectionsIT {
             fresh.join("pending-room");
             fresh.request("{\"type\":\"publish\",\"room\":\"pending-room\",\"data\":\"" + when + "\"}");
             assertThat(fresh.awaitType("message").path("data").asText()).isEqualTo(when);
+        }
+    }
+
+    /**
+     * An attacking connection, or null when the node reset it before the connect returned: it evicts the oldest
+     * connection without a request with a reset, and under load that can come before this thread saw the handshake
+     * complete — the node closing it is exactly what is asked of it.
+     */
+    private static Socket attack(int port) throws IOException {
+        try {
+            return connect(port);
+        } catch (SocketException reset) {
+            if (reset.getMessage() == null || !reset.getMessage().contains("reset")) {
+                throw reset;
+            }
+            return null;
         }
     }
 
