@@ -37,7 +37,7 @@ IDLE_HOLD=15s
 APPEND=1
 # What a user gets from the README's run command (and the image and the chart): its JVM options and environment.
 # RunSettingsTest (bench/src/test) keeps these equal to the README. Override to try others; the run records them.
-ROOMCAST_JAVA_OPTS=${ROOMCAST_JAVA_OPTS-"-XX:+UseSerialGC -Xms16m -Xmx512m -Xmn16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"}
+ROOMCAST_JAVA_OPTS=${ROOMCAST_JAVA_OPTS-"-XX:+UseSerialGC -Xms16m -Xmx512m -Xmn16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000"}
 # environment of the roomcast processes (space-separated NAME=VALUE pairs)
 ROOMCAST_ENV=${ROOMCAST_ENV-"MALLOC_ARENA_MAX=2"}
 ROOMCAST_JAVA_OPTS_B=${ROOMCAST_JAVA_OPTS_B-$ROOMCAST_JAVA_OPTS}

@@ -35,6 +35,9 @@ class RunSettingsTest {
         assertTrue(docker.contains("GC_CONTAINER_OPTIONS=\"-XX:+UseSerialGC\""), "image: Serial GC");
         assertTrue(docker.contains("MALLOC_ARENA_MAX=2"), "image: 2 malloc arenas");
         assertTrue(Pattern.compile("JAVA_OPTS_APPEND=\"[^\"]*-Xmn16m").matcher(docker).find(), "image: 16 MiB young generation");
+        assertTrue(Pattern.compile("JAVA_OPTS_APPEND=\"[^\"]*-XX:TrimNativeHeapInterval=5000").matcher(docker).find(),
+                "image: native memory trimmed every 5 s");
+        assertTrue(readmeOpts.contains("-XX:TrimNativeHeapInterval=5000"), readmeOpts);
         assertTrue(readmeOpts.contains("-XX:+UseSerialGC") && readmeOpts.contains("-Xmn16m"), readmeOpts);
         assertTrue(readmeEnv.equals("MALLOC_ARENA_MAX=2"), readmeEnv);
 
@@ -42,6 +45,7 @@ class RunSettingsTest {
         assertTrue(Pattern.compile("\\n  gc: Serial\\n").matcher(values).find(), "chart: jvm.gc Serial");
         assertTrue(Pattern.compile("\\n  youngGen: 16m\\n").matcher(values).find(), "chart: jvm.youngGen 16m");
         assertTrue(Pattern.compile("\\n  mallocArenaMax: 2\\n").matcher(values).find(), "chart: jvm.mallocArenaMax 2");
+        assertTrue(Pattern.compile("\\n  trimNativeHeapIntervalMs: 5000\\n").matcher(values).find(), "chart: jvm.trimNativeHeapIntervalMs 5000");
     }
 
     /** The default of {@code NAME=${NAME-"default"}} in a shell script. */
