@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  * being recovered after a pub/sub outage, its live publications held back until the gap is filled from the stream
  * ({@link HoldBack}). What it holds is bounded (by the broker: the history's size, at least 1000); over that the
  * held publications are dropped and the stream is read again from the last delivered offset (it has them), so the
- * buffer stays bounded however long the read takes.
+ * buffer stays bounded however long the read takes. A long gap is delivered in pages ({@link #catchUp}), the room
+ * held until the last ({@link #resume}).
  */
 final class RoomCursor {
 
@@ -39,7 +40,15 @@ final class RoomCursor {
     }
 
     /**
-     * Delivers recovered publications (oldest first), then what was held, each at most once; resumes live
+     * Delivers one page of recovered publications (oldest first) that is not the last, each at most once; live ones
+     * stay held.
+     */
+    void catchUp(List<Publication> page, Consumer<Publication> deliver) {
+        delivered.deliver(page, deliver);
+    }
+
+    /**
+     * Delivers the last page of recovered publications (oldest first), then what was held, each at most once; resumes live
      * delivery. False when more arrived meanwhile than the cursor holds: it stays held, and the stream must be
      * read again from {@link #lastOffset()}.
      */
