@@ -130,7 +130,9 @@ public final class RedisBroker implements Broker, RoomPositions {
             public void regained(String channel) {
                 observer.reconnected();
                 String room = keys.roomOf(channel);
-                if (room != null && cursors.containsKey(room)) {
+                RoomCursor cursor = room == null ? null : cursors.get(room);
+                if (cursor != null) {
+                    cursor.covered();
                     recovery.add(room);
                 }
             }
@@ -382,6 +384,10 @@ public final class RedisBroker implements Broker, RoomPositions {
         }
         LOG.infof("recovering %d rooms after reconnect, %d at a time", rooms.size(), RECOVERY_CONCURRENCY);
         for (String room : rooms) {
+            RoomCursor cursor = cursors.get(room);
+            if (cursor != null) {
+                cursor.covered();
+            }
             recovery.add(room);
         }
     }
@@ -399,6 +405,7 @@ public final class RedisBroker implements Broker, RoomPositions {
             return;
         }
         StreamOffset from = after != null ? after : cursor.lastOffset();
+        int coverage = cursor.coverage();
         readHistory(room, from == null ? EMPTY : from, historySize, recoveryPageBytes).onSuccess(h -> {
             observer.recoveryPage();
             RoomCursor current = cursors.get(room);
@@ -428,6 +435,14 @@ public final class RedisBroker implements Broker, RoomPositions {
                 recoverRoom(room, h.lastRead, false, 0);
                 return;
             }
+            if (!cursor.coveredSince(coverage)) {
+                // Read while the room's channel was down, or lost again since: what followed the read may be
+                // missing from both the page and the held. Stay held; the run after the resubscription opens it
+                // (the room is asked for again then, or was already: RecoveryQueue starts it over).
+                cursor.catchUp(h.publications, deliver);
+                roomRecovered(room);
+                return;
+            }
             if (!cursor.resume(h.publications, deliver)) {
                 // More arrived during the read than the cursor holds: read on from what it delivered.
                 recoverRoom(room, null, false, 0);
@@ -442,7 +457,7 @@ public final class RedisBroker implements Broker, RoomPositions {
     }
 
     private void roomRecovered(String room) {
-        if (recovery.done(room)) {
+        if (recovery.done(room) && pubsub.isUp()) {
             LOG.info("recovery complete");
             observer.subscriberUp(true);
         }

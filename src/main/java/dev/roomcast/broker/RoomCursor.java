@@ -25,6 +25,10 @@ final class RoomCursor {
      */
     private StreamOffset startedAt;
     private String epoch;
+    /** Times the room was held: one per loss of its channel. */
+    private int holds;
+    /** {@link #holds} when the room's channel was last subscribed again: equal while the subscription is up. */
+    private int coveredHolds;
 
     RoomCursor(int maxHeld) {
         this.delivered = new HoldBack<>(Publication::offset, maxHeld);
@@ -36,7 +40,28 @@ final class RoomCursor {
     }
 
     void hold() {
+        synchronized (this) {
+            holds++;
+        }
         delivered.close();
+    }
+
+    /** The room's channel is subscribed again after {@link #hold()}: what is published from now on arrives. */
+    synchronized void covered() {
+        coveredHolds = holds;
+    }
+
+    /**
+     * Taken when a recovery reads the room's last page: a mark that {@link #coveredSince} accepts only if the
+     * subscription was up then and the room was not held again since — else what was published after the read
+     * may be neither in the page nor among the held publications, and the room must not be opened yet.
+     */
+    synchronized int coverage() {
+        return coveredHolds == holds ? holds : -1;
+    }
+
+    synchronized boolean coveredSince(int coverage) {
+        return coverage >= 0 && coverage == holds && coveredHolds == holds;
     }
 
     /**

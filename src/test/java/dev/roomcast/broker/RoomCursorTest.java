@@ -76,4 +76,24 @@ class RoomCursorTest {
 
         assertThat(delivered).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
     }
+
+    @Test
+    void aLastPageOpensTheRoomOnlyIfReadWhileSubscribedAndNotHeldAgainSince() {
+        RoomCursor cursor = new RoomCursor(1000);
+        assertThat(cursor.coveredSince(cursor.coverage())).as("never held").isTrue();
+
+        cursor.hold(); // outage 1
+        assertThat(cursor.coverage()).as("read while the channel is down").isNegative();
+        assertThat(cursor.coveredSince(cursor.coverage())).isFalse();
+
+        cursor.covered(); // resubscribed
+        int readUnderOne = cursor.coverage();
+        assertThat(cursor.coveredSince(readUnderOne)).isTrue();
+
+        cursor.hold(); // outage 2 while the page was read
+        assertThat(cursor.coveredSince(readUnderOne)).isFalse();
+        cursor.covered(); // resubscribed again: a page read before it still must not open the room
+        assertThat(cursor.coveredSince(readUnderOne)).isFalse();
+        assertThat(cursor.coveredSince(cursor.coverage())).isTrue();
+    }
 }
