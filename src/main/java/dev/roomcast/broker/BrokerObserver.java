@@ -24,6 +24,17 @@ public interface BrokerObserver {
     default void recoveredMessages(int count) {
     }
 
+    /** One page of a room's history read to fill the gap after a reconnect (a long gap takes several). */
+    default void recoveryPage() {
+    }
+
+    /**
+     * Rooms being refilled from their streams after a reconnect ({@code active}, at most a few at a time) and rooms
+     * waiting for their turn (held meanwhile); told after each change.
+     */
+    default void recoveringRooms(int active, int waiting) {
+    }
+
     /** The pub/sub connection came back to a different Redis server process (failover or restart). */
     default void failover() {
     }

@@ -16,13 +16,21 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * Scale-out through Redis: one dedicated pub/sub connection per node with per-room and per-user
  * channels, room history in streams written atomically with the publish (one Lua round trip), and
  * recovery of whatever the node missed while its subscriber was down.
+ * <p>
+ * <b>Node recovery.</b> When the subscriber is lost every room's live publications are held ({@link RoomCursor});
+ * once it is back each room is refilled from its stream, from the last offset the node delivered, before its held
+ * publications and live delivery resume. A room's gap is read in pages of at most {@code recoveryPageBytes} of
+ * message data (half of {@code roomcast.limits.outbound-max-bytes}, 512 KiB by default: what one member's
+ * outbound queue is sure to take) and each page is delivered before the next is read, so the node holds one page
+ * per room being recovered rather than the whole history (up to {@code history.size} x {@code max-message-size},
+ * 64 MiB). At most {@link #RECOVERY_CONCURRENCY} rooms are recovered at a time, the others wait their turn
+ * ({@link RecoveryQueue}); the broker is not ready until all are done.
  */
 public final class RedisBroker implements Broker, RoomPositions {
 
@@ -32,6 +40,10 @@ public final class RedisBroker implements Broker, RoomPositions {
      * least this many: with a small or disabled history, what is held is what the stream cannot give back.
      */
     private static final int MIN_HELD_PER_ROOM = 1000;
+    /** Rooms refilled from their streams at the same time after a pub/sub outage; the others wait. */
+    static final int RECOVERY_CONCURRENCY = 8;
+    /** Half of the default {@code roomcast.limits.outbound-max-bytes}. */
+    public static final long DEFAULT_RECOVERY_PAGE_BYTES = 512 * 1024;
 
     private final InFlightRedis redis;
     private final RedisKeys keys;
@@ -42,7 +54,8 @@ public final class RedisBroker implements Broker, RoomPositions {
     private final long historyTtlMillis;
     private final BrokerObserver observer;
     private final ConcurrentHashMap<String, RoomCursor> cursors = new ConcurrentHashMap<>();
-    private final AtomicInteger recovering = new AtomicInteger();
+    private final long recoveryPageBytes;
+    private final RecoveryQueue recovery;
     private volatile boolean commandsUp;
     private volatile BrokerListener listener;
     /** The listener's {@code onPublication}, made once rather than per delivery. */
@@ -50,6 +63,20 @@ public final class RedisBroker implements Broker, RoomPositions {
     private long pingTimer = -1;
 
     public RedisBroker(RedisBackend backend, BrokerObserver observer) {
+        this(backend, observer, DEFAULT_RECOVERY_PAGE_BYTES);
+    }
+
+    /**
+     * @param recoveryPageBytes the most message data one page of a room's recovery after a pub/sub outage reads
+     *                          and delivers (a page has at least one message)
+     */
+    public RedisBroker(RedisBackend backend, BrokerObserver observer, long recoveryPageBytes) {
+        if (recoveryPageBytes < 1) {
+            throw new IllegalArgumentException("recoveryPageBytes must be at least 1, not " + recoveryPageBytes);
+        }
+        this.recoveryPageBytes = recoveryPageBytes;
+        this.recovery = new RecoveryQueue(RECOVERY_CONCURRENCY, room -> recoverRoom(room, null, true, 0),
+                observer::recoveringRooms);
         this.redis = backend.redis();
         this.vertx = backend.vertx();
         this.keys = backend.keys();
@@ -103,9 +130,10 @@ public final class RedisBroker implements Broker, RoomPositions {
             public void regained(String channel) {
                 observer.reconnected();
                 String room = keys.roomOf(channel);
-                if (room != null && cursors.containsKey(room)) {
-                    recovering.incrementAndGet();
-                    recoverRoom(room, 0);
+                RoomCursor cursor = room == null ? null : cursors.get(room);
+                if (cursor != null) {
+                    cursor.covered();
+                    recovery.add(room);
                 }
             }
         });
@@ -299,7 +327,8 @@ public final class RedisBroker implements Broker, RoomPositions {
     static final StreamOffset EMPTY = StreamOffset.parse("0-0");
 
     /** A history read as the script answers it: {@code latest} is null for an empty stream. */
-    private record RawHistory(String epoch, StreamOffset latest, boolean reachesSince, List<Publication> publications) {
+    private record RawHistory(String epoch, StreamOffset latest, boolean reachesSince, List<Publication> publications,
+            StreamOffset lastRead) {
     }
 
     private Future<RawHistory> readHistory(String room, StreamOffset since, int limit, long maxBytes) {
@@ -310,9 +339,11 @@ public final class RedisBroker implements Broker, RoomPositions {
             String epoch = r.get(0).toString();
             List<Publication> publications = new ArrayList<>();
             Response entries = r.get(3);
+            String lastRead = null;
             if (entries != null) {
                 for (Response entry : entries) {
-                    Publication p = RedisEnvelope.streamEntry(room, entry.get(0).toString(), epoch, entry.get(1));
+                    lastRead = entry.get(0).toString();
+                    Publication p = RedisEnvelope.streamEntry(room, lastRead, epoch, entry.get(1));
                     if (p != null) {
                         publications.add(p);
                     }
@@ -320,7 +351,7 @@ public final class RedisBroker implements Broker, RoomPositions {
             }
             String latest = str(r.get(1));
             return new RawHistory(epoch, latest == null ? null : StreamOffset.parse(latest), r.get(2).toInteger() == 1,
-                    publications);
+                    publications, lastRead == null ? null : StreamOffset.parse(lastRead));
         });
     }
 
@@ -347,57 +378,86 @@ public final class RedisBroker implements Broker, RoomPositions {
     /** After a reconnect: deliver what every active room missed, then let live frames through again. */
     private void recoverAll() {
         List<String> rooms = new ArrayList<>(cursors.keySet());
-        recovering.addAndGet(rooms.size());
-        if (rooms.isEmpty()) {
+        if (rooms.isEmpty() && recovery.size() == 0) {
             observer.subscriberUp(true);
             return;
         }
-        LOG.infof("recovering %d rooms after reconnect", rooms.size());
+        LOG.infof("recovering %d rooms after reconnect, %d at a time", rooms.size(), RECOVERY_CONCURRENCY);
         for (String room : rooms) {
-            recoverRoom(room, 0);
+            RoomCursor cursor = cursors.get(room);
+            if (cursor != null) {
+                cursor.covered();
+            }
+            recovery.add(room);
         }
     }
 
-    private void recoverRoom(String room, int attempt) {
+    /**
+     * Reads one page of the room's gap after {@code after} (null: from the cursor's last offset, the first page)
+     * and delivers it; the room stays held until the page that reaches the stream's newest entry, which delivers
+     * the held publications too and lets live ones through. The room's turn ends there.
+     */
+    private void recoverRoom(String room, StreamOffset after, boolean firstPage, int attempt) {
         RoomCursor cursor = cursors.get(room);
         if (cursor == null) {
-            roomRecovered();
+            // Left meanwhile. Asynchronously: a queue of left rooms must not recurse through done().
+            vertx.runOnContext(v -> roomRecovered(room));
             return;
         }
-        StreamOffset after = cursor.lastOffset();
-        readHistory(room, after == null ? EMPTY : after, historySize, Long.MAX_VALUE).onSuccess(h -> {
+        StreamOffset from = after != null ? after : cursor.lastOffset();
+        int coverage = cursor.coverage();
+        readHistory(room, from == null ? EMPTY : from, historySize, recoveryPageBytes).onSuccess(h -> {
+            observer.recoveryPage();
             RoomCursor current = cursors.get(room);
-            if (current != null) {
+            if (current != cursor) {
+                roomRecovered(room);
+                return;
+            }
+            if (firstPage) {
                 // Evidence from Redis itself: the stream no longer has what this node delivered from it.
-                boolean lostTail = after != null && (h.latest == null || after.isAfter(h.latest));
+                boolean lostTail = from != null && (h.latest == null || from.isAfter(h.latest));
                 String known = cursor.epoch();
                 if (known != null && !known.equals(h.epoch)) {
                     // Redis lost the epoch key with the history (a restart without persistence, an expiry):
                     // a new epoch exists already, and it is the one kept.
                     LOG.warnf("room %s: the history in Redis started over; epoch %s is now %s", room, known, h.epoch);
                     observer.epochRotated();
-                    current.epoch(h.epoch);
+                    cursor.epoch(h.epoch);
                 } else if (lostTail && known != null) {
-                    rotateEpoch(room, known, "history lost messages that were delivered").onSuccess(current::epoch);
-                }
-                boolean resumed = current.resume(h.publications, deliver);
-                observer.recoveredMessages(h.publications.size());
-                if (!resumed) {
-                    // More arrived during the read than the cursor holds: read on from what it delivered.
-                    recoverRoom(room, 0);
-                    return;
+                    rotateEpoch(room, known, "history lost messages that were delivered").onSuccess(cursor::epoch);
                 }
             }
-            roomRecovered();
+            observer.recoveredMessages(h.publications.size());
+            boolean lastPage = h.lastRead == null || h.latest == null || !h.latest.isAfter(h.lastRead);
+            if (!lastPage) {
+                // More than a page is missing: deliver this one, read on from where it ended, live ones still held.
+                cursor.catchUp(h.publications, deliver);
+                recoverRoom(room, h.lastRead, false, 0);
+                return;
+            }
+            if (!cursor.coveredSince(coverage)) {
+                // Read while the room's channel was down, or lost again since: what followed the read may be
+                // missing from both the page and the held. Stay held; the run after the resubscription opens it
+                // (the room is asked for again then, or was already: RecoveryQueue starts it over).
+                cursor.catchUp(h.publications, deliver);
+                roomRecovered(room);
+                return;
+            }
+            if (!cursor.resume(h.publications, deliver)) {
+                // More arrived during the read than the cursor holds: read on from what it delivered.
+                recoverRoom(room, null, false, 0);
+                return;
+            }
+            roomRecovered(room);
         }).onFailure(e -> {
             long delay = Math.min(5_000, 200L << Math.min(attempt, 5));
             LOG.warnf("recovery of room %s failed (%s), retrying in %d ms", room, e.toString(), delay);
-            vertx.setTimer(delay, t -> recoverRoom(room, attempt + 1));
+            vertx.setTimer(delay, t -> recoverRoom(room, after, firstPage, attempt + 1));
         });
     }
 
-    private void roomRecovered() {
-        if (recovering.decrementAndGet() == 0) {
+    private void roomRecovered(String room) {
+        if (recovery.done(room) && pubsub.isUp()) {
             LOG.info("recovery complete");
             observer.subscriberUp(true);
         }
@@ -407,7 +467,7 @@ public final class RedisBroker implements Broker, RoomPositions {
 
     @Override
     public boolean isReady() {
-        return pubsub.isUp() && recovering.get() == 0 && commandsUp;
+        return pubsub.isUp() && recovery.size() == 0 && commandsUp;
     }
 
     @Override

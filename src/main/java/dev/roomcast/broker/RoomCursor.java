@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  * being recovered after a pub/sub outage, its live publications held back until the gap is filled from the stream
  * ({@link HoldBack}). What it holds is bounded (by the broker: the history's size, at least 1000); over that the
  * held publications are dropped and the stream is read again from the last delivered offset (it has them), so the
- * buffer stays bounded however long the read takes.
+ * buffer stays bounded however long the read takes. A long gap is delivered in pages ({@link #catchUp}), the room
+ * held until the last ({@link #resume}).
  */
 final class RoomCursor {
 
@@ -24,6 +25,10 @@ final class RoomCursor {
      */
     private StreamOffset startedAt;
     private String epoch;
+    /** Times the room was held: one per loss of its channel. */
+    private int holds;
+    /** {@link #holds} when the room's channel was last subscribed again: equal while the subscription is up. */
+    private int coveredHolds;
 
     RoomCursor(int maxHeld) {
         this.delivered = new HoldBack<>(Publication::offset, maxHeld);
@@ -35,11 +40,40 @@ final class RoomCursor {
     }
 
     void hold() {
+        synchronized (this) {
+            holds++;
+        }
         delivered.close();
     }
 
+    /** The room's channel is subscribed again after {@link #hold()}: what is published from now on arrives. */
+    synchronized void covered() {
+        coveredHolds = holds;
+    }
+
     /**
-     * Delivers recovered publications (oldest first), then what was held, each at most once; resumes live
+     * Taken when a recovery reads the room's last page: a mark that {@link #coveredSince} accepts only if the
+     * subscription was up then and the room was not held again since — else what was published after the read
+     * may be neither in the page nor among the held publications, and the room must not be opened yet.
+     */
+    synchronized int coverage() {
+        return coveredHolds == holds ? holds : -1;
+    }
+
+    synchronized boolean coveredSince(int coverage) {
+        return coverage >= 0 && coverage == holds && coveredHolds == holds;
+    }
+
+    /**
+     * Delivers one page of recovered publications (oldest first) that is not the last, each at most once; live ones
+     * stay held.
+     */
+    void catchUp(List<Publication> page, Consumer<Publication> deliver) {
+        delivered.deliver(page, deliver);
+    }
+
+    /**
+     * Delivers the last page of recovered publications (oldest first), then what was held, each at most once; resumes live
      * delivery. False when more arrived meanwhile than the cursor holds: it stays held, and the stream must be
      * read again from {@link #lastOffset()}.
      */

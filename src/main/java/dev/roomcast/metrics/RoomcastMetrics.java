@@ -9,6 +9,7 @@ import dev.roomcast.ws.ConnectionObserver;
 import dev.roomcast.node.ProtocolObserver;
 import dev.roomcast.ws.SinkObserver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
@@ -65,6 +66,9 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     private final Counter failovers;
     private final Counter epochRotations;
     private final Counter gapMessages;
+    private final Counter gapPages;
+    private volatile int gapRoomsActive;
+    private volatile int gapRoomsWaiting;
     private final Timer brokerPublish;
     private final ConcurrentHashMap<String, Counter> brokerFailures = new ConcurrentHashMap<>();
     /** Last {@link #subscriberUp} report: 1 up, 0 down, -1 none yet (the gauge then asks the broker). */
@@ -142,6 +146,16 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
                 .register(registry);
         gapMessages = Counter.builder("roomcast.redis.gap.recovered.messages")
                 .description("Messages read back from room history to fill the gap after a pub/sub reconnect")
+                .register(registry);
+        gapPages = Counter.builder("roomcast.redis.gap.recovery.pages")
+                .description("Pages (reads of at most half of outbound-max-bytes of data) of room history read to "
+                        + "fill the gap after a pub/sub reconnect")
+                .register(registry);
+        Gauge.builder("roomcast.redis.gap.rooms", this, m -> m.gapRoomsActive).tag("state", "recovering")
+                .description("Rooms being refilled from their history after a pub/sub reconnect (at most 8 at a time)")
+                .register(registry);
+        Gauge.builder("roomcast.redis.gap.rooms", this, m -> m.gapRoomsWaiting).tag("state", "waiting")
+                .description("Rooms waiting for their turn to be refilled from their history after a pub/sub reconnect")
                 .register(registry);
         brokerPublish = Timer.builder("roomcast.broker.publish.latency")
                 .description("Round trip of one publish to the broker (history append + publish), successful or not")
@@ -295,6 +309,17 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     @Override
     public void recoveredMessages(int count) {
         gapMessages.increment(count);
+    }
+
+    @Override
+    public void recoveryPage() {
+        gapPages.increment();
+    }
+
+    @Override
+    public void recoveringRooms(int active, int waiting) {
+        gapRoomsActive = active;
+        gapRoomsWaiting = waiting;
     }
 
     @Override

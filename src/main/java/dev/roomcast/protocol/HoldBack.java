@@ -77,6 +77,18 @@ public final class HoldBack<T> {
     }
 
     /**
+     * Delivers one page of recovered items (oldest first), each at most once, and stays as it is: while closed the
+     * held items stay held, to follow the last page ({@link #open}). A long gap is delivered page by page this
+     * way, so no more than a page of it is read into memory at a time. After an overflow the page is still
+     * delivered (it comes from the stream, which has what was dropped).
+     */
+    public synchronized void deliver(List<? extends T> recovered, Consumer<? super T> deliver) {
+        for (T item : recovered) {
+            deliverOnce(item, deliver);
+        }
+    }
+
+    /**
      * Delivers {@code recovered} (oldest first), then what was held, each at most once, and lets live items through
      * again. After an overflow it delivers only {@code recovered}, stays closed and returns false.
      */

@@ -66,7 +66,10 @@ public class NodeProducers {
         LOG.info(cluster ? "broker: redis cluster (sharded pub/sub)" : "broker: redis");
         RedisBackend backend = new RedisBackend(redis.get(), vertx, config.redis().prefix(), config.history().size(),
                 config.history().ttl(), cluster ? new ShardClients(vertx) : null);
-        return Backend.OnRedis.of(backend, new RedisBroker(backend, observer), nodeId.value(), webhooks.orElse(null));
+        // A page of a room's recovery after a pub/sub outage: what a join may replay, half of one member's queue.
+        long recoveryPageBytes = Math.max(1, config.limits().outboundMaxBytes() / 2);
+        return Backend.OnRedis.of(backend, new RedisBroker(backend, observer, recoveryPageBytes), nodeId.value(),
+                webhooks.orElse(null));
     }
 
     @Produces

@@ -13,6 +13,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -103,5 +112,181 @@ class RedisBrokerIT extends BrokerContract {
         assertThat(events.get(0).target()).isEqualTo(room);
         assertThat(events.get(0).frame().text()).isEqualTo(oldFrame);
         assertThat(rooms).isEmpty();
+    }
+
+    /**
+     * A pub/sub outage over rooms that each missed more than a page: every missed message is delivered once and in
+     * order, then what was published meanwhile and live ones; the gaps are read page by page (small pages here) and
+     * at most {@link RedisBroker#RECOVERY_CONCURRENCY} rooms at a time. Before, each room read its whole gap in one
+     * reply, every room at once.
+     */
+    @Test
+    void aGapLongerThanAPageIsRecoveredPageByPageAFewRoomsAtATime() throws Exception {
+        int roomCount = 12;
+        int missed = 10;
+        String data = "\"" + "x".repeat(998) + "\""; // 1000 bytes: four a page of 4 KiB, three pages a room
+        AtomicInteger pages = new AtomicInteger();
+        AtomicInteger maxActive = new AtomicInteger();
+        AtomicInteger maxWaiting = new AtomicInteger();
+        BrokerObserver observer = new BrokerObserver() {
+            @Override
+            public void recoveryPage() {
+                pages.incrementAndGet();
+            }
+
+            @Override
+            public void recoveringRooms(int active, int waiting) {
+                maxActive.accumulateAndGet(active, Math::max);
+                maxWaiting.accumulateAndGet(waiting, Math::max);
+            }
+        };
+        List<Publication> delivered = new CopyOnWriteArrayList<>();
+        RedisBroker node = startNode(observer, 4096, 100, delivered);
+        try {
+            await().atMost(TIMEOUT).until(node::isReady);
+            List<String> names = new ArrayList<>();
+            Map<String, List<StreamOffset>> expected = new HashMap<>();
+            for (int i = 0; i < roomCount; i++) {
+                String room = room();
+                names.add(room);
+                get(node.subscribeRoom(room));
+                expected.put(room, new ArrayList<>(List.of(get(node.publishRoom(room, TS, "alice", "0")).offset())));
+            }
+            await().atMost(TIMEOUT).until(() -> delivered.size() == roomCount);
+
+            // What the node misses: stored in each stream (as the publish script stores it), never published to it.
+            for (String room : names) {
+                for (int m = 0; m < missed; m++) {
+                    String id = redis(Request.cmd(Command.XADD).arg(keys.stream(room)).arg("*")
+                            .arg("t").arg(Long.toString(TS)).arg("f").arg("bob").arg("d").arg(data)).toString();
+                    expected.get(room).add(StreamOffset.parse(id));
+                }
+            }
+            redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub"));
+            // Published while the node is away, reconnecting or recovering: stored, and delivered live or recovered.
+            for (String room : names) {
+                for (int m = 0; m < 3; m++) {
+                    expected.get(room).add(get(node.publishRoom(room, TS, "carol", Integer.toString(m))).offset());
+                }
+            }
+            await().atMost(TIMEOUT).until(() -> pages.get() > 0 && node.isReady());
+            for (String room : names) {
+                expected.get(room).add(get(node.publishRoom(room, TS, "dave", "\"live\"")).offset());
+            }
+
+            int total = expected.values().stream().mapToInt(List::size).sum();
+            await().atMost(TIMEOUT).until(() -> delivered.size() >= total);
+            for (String room : names) {
+                assertThat(delivered.stream().filter(p -> p.room().equals(room)).map(Publication::offset).toList())
+                        .as("delivered in %s", room).containsExactlyElementsOf(expected.get(room));
+            }
+            assertThat(delivered).hasSize(total);
+            assertThat(pages.get()).as("pages read").isGreaterThanOrEqualTo(roomCount * 3);
+            assertThat(maxActive.get()).as("rooms recovered at once").isEqualTo(RedisBroker.RECOVERY_CONCURRENCY);
+            assertThat(maxWaiting.get()).as("rooms waiting their turn").isPositive();
+        } finally {
+            node.stop();
+        }
+    }
+
+    /**
+     * A second outage while the first one's gaps are still being read (pages of one message): whatever order the
+     * reads, the resubscription and the held messages come in, every room still gets every message once, in order.
+     * A page read before the second resubscription must not open its room: messages published between that read
+     * and the resubscription would be in neither the page nor the held ones, and live ones would pass them.
+     */
+    @Test
+    void anOutageDuringTheRecoveryOfAnotherLeavesNoGap() throws Exception {
+        int roomCount = 10;
+        AtomicInteger pages = new AtomicInteger();
+        AtomicInteger reconnects = new AtomicInteger();
+        BrokerObserver observer = new BrokerObserver() {
+            @Override
+            public void recoveryPage() {
+                pages.incrementAndGet();
+            }
+
+            @Override
+            public void reconnected() {
+                reconnects.incrementAndGet();
+            }
+        };
+        List<Publication> delivered = new CopyOnWriteArrayList<>();
+        RedisBroker node = startNode(observer, 1, 100_000, delivered);
+        try {
+            await().atMost(TIMEOUT).until(node::isReady);
+            List<String> names = new ArrayList<>();
+            Map<String, List<StreamOffset>> expected = new HashMap<>();
+            for (int i = 0; i < roomCount; i++) {
+                String room = room();
+                names.add(room);
+                get(node.subscribeRoom(room));
+                expected.put(room, Collections.synchronizedList(
+                        new ArrayList<>(List.of(get(node.publishRoom(room, TS, "alice", "0")).offset()))));
+            }
+            await().atMost(TIMEOUT).until(() -> delivered.size() == roomCount);
+            for (String room : names) {
+                for (int m = 0; m < 30; m++) {
+                    String id = redis(Request.cmd(Command.XADD).arg(keys.stream(room)).arg("*")
+                            .arg("t").arg(Long.toString(TS)).arg("f").arg("bob").arg("d").arg(Integer.toString(m)))
+                            .toString();
+                    expected.get(room).add(StreamOffset.parse(id));
+                }
+            }
+            redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub"));
+            // Publishing on throughout both outages and recoveries, room after room.
+            AtomicBoolean stop = new AtomicBoolean();
+            CompletableFuture<Void> publisher = CompletableFuture.runAsync(() -> {
+                while (!stop.get()) {
+                    for (String room : names) {
+                        try {
+                            expected.get(room).add(get(node.publishRoom(room, TS, "carol", "1")).offset());
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }
+            });
+            await().atMost(TIMEOUT).until(() -> pages.get() >= 5);
+            redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub"));
+            await().atMost(TIMEOUT).until(() -> reconnects.get() == 2 && node.isReady());
+            await().atMost(TIMEOUT).until(() -> expected.get(names.get(0)).size() > 100);
+            stop.set(true);
+            publisher.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            int total = expected.values().stream().mapToInt(List::size).sum();
+            await().atMost(TIMEOUT).until(() -> delivered.size() >= total);
+            for (String room : names) {
+                assertThat(delivered.stream().filter(p -> p.room().equals(room)).map(Publication::offset).toList())
+                        .as("delivered in %s", room).containsExactlyElementsOf(expected.get(room));
+            }
+            assertThat(delivered).hasSize(total);
+        } finally {
+            node.stop();
+        }
+    }
+
+    /** A broker of its own (its history size and page bound) whose room publications go to {@code delivered}. */
+    private RedisBroker startNode(BrokerObserver observer, long pageBytes, int historySize, List<Publication> delivered) {
+        RedisBroker node = new RedisBroker(new RedisBackend(client, vertx, "rc", historySize, Duration.ofMinutes(15)),
+                observer, pageBytes);
+        node.start(new BrokerListener() {
+            @Override
+            public void onPublication(Publication publication) {
+                delivered.add(publication);
+            }
+
+            @Override
+            public void onPresenceEvent(dev.roomcast.protocol.PresenceEvent event) {
+            }
+
+            @Override
+            public void onUserPublication(String user, Publication publication) {
+            }
+
+            @Override
+            public void onUserControl(String user, UserControl control) {
+            }
+        });
+        return node;
     }
 }

@@ -57,4 +57,43 @@ class RoomCursorTest {
 
         assertThat(delivered).containsExactly(6L, 7L, 8L, 9L);
     }
+
+    @Test
+    void aGapIsDeliveredPageByPageWithLiveOnesHeldUntilTheLastPage() {
+        RoomCursor cursor = new RoomCursor(1000);
+        cursor.startAt(StreamOffset.of(0), "e1");
+        cursor.live(at(1), this::deliver);
+        cursor.hold(); // pub/sub outage: 2..7 missed, 8 and 9 arrive live once it is back
+
+        cursor.live(at(8), this::deliver);
+        cursor.catchUp(List.of(at(2), at(3), at(4)), this::deliver);
+        assertThat(cursor.lastOffset()).as("the next page reads on from here").isEqualTo(StreamOffset.of(4));
+        cursor.live(at(9), this::deliver);
+        assertThat(delivered).containsExactly(1L, 2L, 3L, 4L);
+
+        assertThat(cursor.resume(List.of(at(5), at(6), at(7), at(8)), this::deliver)).isTrue();
+        cursor.live(at(10), this::deliver);
+
+        assertThat(delivered).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+    }
+
+    @Test
+    void aLastPageOpensTheRoomOnlyIfReadWhileSubscribedAndNotHeldAgainSince() {
+        RoomCursor cursor = new RoomCursor(1000);
+        assertThat(cursor.coveredSince(cursor.coverage())).as("never held").isTrue();
+
+        cursor.hold(); // outage 1
+        assertThat(cursor.coverage()).as("read while the channel is down").isNegative();
+        assertThat(cursor.coveredSince(cursor.coverage())).isFalse();
+
+        cursor.covered(); // resubscribed
+        int readUnderOne = cursor.coverage();
+        assertThat(cursor.coveredSince(readUnderOne)).isTrue();
+
+        cursor.hold(); // outage 2 while the page was read
+        assertThat(cursor.coveredSince(readUnderOne)).isFalse();
+        cursor.covered(); // resubscribed again: a page read before it still must not open the room
+        assertThat(cursor.coveredSince(readUnderOne)).isFalse();
+        assertThat(cursor.coveredSince(cursor.coverage())).isTrue();
+    }
 }

@@ -155,4 +155,39 @@ class HoldBackTest {
         live.join(TimeUnit.SECONDS.toMillis(10));
         assertThat(delivered).containsExactlyElementsOf(IntStream.rangeClosed(1, n).mapToObj(i -> "m" + i).toList());
     }
+
+    @Test
+    void pagesAreDeliveredWhileLiveItemsStayHeldUntilTheLastPageOpens() {
+        HoldBack<Item> gate = new HoldBack<>(Item::offset, 10);
+        offer(gate, 1);
+        gate.close();
+        assertThat(offer(gate, 6)).isEqualTo(HELD);
+        assertThat(offer(gate, 7)).isEqualTo(HELD);
+
+        gate.deliver(items(2, 3), this::deliver);
+        assertThat(gate.isClosed()).isTrue();
+        assertThat(gate.last()).isEqualTo(StreamOffset.of(3));
+        assertThat(offer(gate, 8)).as("still held after a page").isEqualTo(HELD);
+        gate.deliver(items(3, 4), this::deliver); // a page overlapping the previous one
+        assertThat(gate.open(items(5, 6), this::deliver)).isTrue();
+        assertThat(offer(gate, 9)).isEqualTo(DELIVERED);
+
+        assertThat(delivered).containsExactly("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
+    }
+
+    @Test
+    void aPageAfterAnOverflowIsDeliveredAndTheLastPageStillAsksForAnotherRead() {
+        HoldBack<Item> gate = closed(2);
+        offer(gate, 10);
+        offer(gate, 11);
+        assertThat(offer(gate, 12)).isEqualTo(OVER_BOUND);
+
+        gate.deliver(items(1, 2), this::deliver);
+        assertThat(gate.open(items(3), this::deliver)).isFalse();
+        assertThat(gate.isClosed()).isTrue();
+        offer(gate, 13);
+        assertThat(gate.open(items(4, 10, 11, 12), this::deliver)).isTrue();
+
+        assertThat(delivered).containsExactly("m1", "m2", "m3", "m4", "m10", "m11", "m12", "m13");
+    }
 }
