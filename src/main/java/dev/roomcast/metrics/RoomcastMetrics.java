@@ -9,6 +9,7 @@ import dev.roomcast.ws.ConnectionObserver;
 import dev.roomcast.node.ProtocolObserver;
 import dev.roomcast.ws.SinkObserver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
@@ -18,13 +19,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The node's metrics: implements every observer interface of the code base (replacing the no-op
  * {@code @DefaultBean}s of {@code NodeProducers}) and turns the events into Micrometer meters, exposed in
  * Prometheus format at {@code /q/metrics}. Meters are created up front and kept in fields or arrays indexed
  * by enum ordinal / close-code index, so an event costs an array read and an increment — no tag lookup,
- * no allocation. Gauges that read the hub are registered by {@link MetricsBinder} (the hub depends on
+ * no allocation. The per-delivery counters (frames and bytes sent, {@link #frameOut}) are plain
+ * {@link LongAdder}s that Prometheus reads at scrape time ({@link FunctionCounter}): the registry Quarkus injects
+ * is a composite, whose counters walk their children (an iterator) and add a {@code double} on every increment.
+ * Gauges that read the hub are registered by {@link MetricsBinder} (the hub depends on
  * this bean, so this bean cannot depend on the hub).
  */
 @Singleton
@@ -44,8 +49,8 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
 
     private final Counter framesIn;
     private final Counter bytesIn;
-    private final Counter[] framesOut;
-    private final Counter[] bytesOut;
+    private final LongAdder[] framesOut;
+    private final LongAdder[] bytesOut;
     private final Counter[] errors;
     private final Counter rateLimitCloses;
     private final Counter joins;
@@ -82,16 +87,20 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
                 .description("Size of the WebSocket frames received from clients (characters, bytes for ASCII)")
                 .register(registry);
         OutboundFrame.Kind[] kinds = OutboundFrame.Kind.values();
-        framesOut = new Counter[kinds.length];
-        bytesOut = new Counter[kinds.length];
+        framesOut = new LongAdder[kinds.length];
+        bytesOut = new LongAdder[kinds.length];
         fanouts = new Counter[kinds.length];
         deliveries = new Counter[kinds.length];
         for (OutboundFrame.Kind k : kinds) {
             String kind = kindLabel(k);
-            framesOut[k.ordinal()] = Counter.builder("roomcast.frames.sent").tag("kind", kind)
+            LongAdder frames = new LongAdder();
+            LongAdder bytes = new LongAdder();
+            framesOut[k.ordinal()] = frames;
+            bytesOut[k.ordinal()] = bytes;
+            FunctionCounter.builder("roomcast.frames.sent", frames, LongAdder::sum).tag("kind", kind)
                     .description("WebSocket frames queued for writing to clients, by kind "
                             + "(reply, message, direct, presence)").register(registry);
-            bytesOut[k.ordinal()] = Counter.builder("roomcast.sent.bytes").baseUnit("bytes").tag("kind", kind)
+            FunctionCounter.builder("roomcast.sent.bytes", bytes, LongAdder::sum).baseUnit("bytes").tag("kind", kind)
                     .description("Size of the WebSocket frames queued for writing to clients, by kind "
                             + "(characters, bytes for ASCII)").register(registry);
             if (k != OutboundFrame.Kind.REPLY) {
@@ -235,7 +244,7 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     public void frameOut(OutboundFrame frame, int chars) {
         int k = frame.kind().ordinal();
         framesOut[k].increment();
-        bytesOut[k].increment(chars);
+        bytesOut[k].add(chars);
     }
 
     @Override
