@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * connection is dropped, and the queue with it.
  * <p>
  * Frames are written straight to the Netty channel as pre-encoded WebSocket frames
- * ({@link TextFrameEncoding}): the same bytes for every recipient, no promise per write, and one flush
+ * ({@link TextFrameEncoding}): the same bytes for every recipient (each writes a recycled duplicate of them),
+ * no promise per write, and one flush
  * per connection per batch, the batch being whatever arrived since the connection's event loop last
  * drained it ({@link LoopWriter}). A close is queued behind the frames sent before it. Where the channel
  * cannot be reached, frames go through {@code sendText}.
@@ -113,7 +114,7 @@ final class ConnectionSink implements FrameSink {
             if (next instanceof OutboundFrame frame) {
                 dequeued(frame.weight());
                 if (!closeSent) {
-                    channel.write(TextFrameEncoding.of(frame).duplicate(), noPromise);
+                    channel.write(TextFrameEncoding.of(frame, channel.alloc()).retainedDuplicate(), noPromise);
                     wrote = true;
                 }
             } else if (!closeSent) {
