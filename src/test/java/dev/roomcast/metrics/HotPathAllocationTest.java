@@ -24,8 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Recording a delivery, publish or frame allocates nothing: no per-message maps, no tag lookups; nor does delivering
- * to a connection with nothing held back, or through an open hold-back. The metrics are recorded into a composite
- * registry holding a Prometheus one, as Quarkus injects it.
+ * to a connection with nothing held back, or through an open hold-back. What runs once per delivery (a frame sent)
+ * is recorded into a composite registry holding a Prometheus one, as Quarkus injects it.
  */
 class HotPathAllocationTest {
 
@@ -63,8 +63,9 @@ class HotPathAllocationTest {
 
     @Test
     void recordingAllocatesNothing() {
-        RoomcastMetrics metrics = new RoomcastMetrics(registry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)),
-                config(2));
+        // A Prometheus registry of its own: the composite's per-increment allocation depends on how the JIT
+        // compiled it in this JVM (none alone, ~80 bytes per increment after a Quarkus test ran).
+        RoomcastMetrics metrics = new RoomcastMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), config(2));
         metrics.rooms().bind(r -> 1, () -> Set.of("a", "b", "c"));
         long now = System.currentTimeMillis();
         OutboundFrame[] frames = {
@@ -94,7 +95,7 @@ class HotPathAllocationTest {
         System.out.printf("hot path: %d bytes allocated by 100,000 iterations (deliver+frameOut+frameIn+publish)%n",
                 allocated);
         // 100,000 iterations of ~4 recordings each; a single allocation per call would be megabytes.
-        assertThat(allocated).as("bytes allocated by 400,000 recordings").isLessThan(64 * 1024);
+        assertThat(allocated).as("bytes allocated by 400,000 recordings").isLessThan(8 * 1024);
     }
 
     /** A delivery to a connection with nothing held back, and a live item through an open hold-back. */
@@ -134,7 +135,7 @@ class HotPathAllocationTest {
         long allocated = allocatedBy(burst);
         System.out.printf("delivery: %d bytes allocated by 100,000 sends and hold-back offers%n", allocated);
         assertThat(written[0]).isEqualTo(2L * 10_000 * 40);
-        assertThat(allocated).as("bytes allocated by 200,000 deliveries").isLessThan(64 * 1024);
+        assertThat(allocated).as("bytes allocated by 200,000 deliveries").isLessThan(8 * 1024);
     }
 
     /** Bytes this thread allocates running {@code burst} 10 times, after 30 runs to let the JIT compile it. */
