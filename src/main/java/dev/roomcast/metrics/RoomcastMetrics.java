@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code @DefaultBean}s of {@code NodeProducers}) and turns the events into Micrometer meters, exposed in
  * Prometheus format at {@code /q/metrics}. Meters are created up front and kept in fields or arrays indexed
  * by enum ordinal / close-code index, so an event costs an array read and an increment — no tag lookup,
- * no allocation. The per-delivery counters (frames and bytes sent, {@link #frameOut}) are plain
+ * no allocation. The counters of every delivery, fan-out, publish and frame received are plain
  * {@link LongAdder}s that Prometheus reads at scrape time ({@link FunctionCounter}): the registry Quarkus injects
  * is a composite, whose counters walk their children (an iterator) and add a {@code double} on every increment.
  * Gauges that read the hub are registered by {@link MetricsBinder} (the hub depends on
@@ -47,8 +47,8 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     private final RoomSeries rooms;
     private final Duration interval;
 
-    private final Counter framesIn;
-    private final Counter bytesIn;
+    private final LongAdder framesIn;
+    private final LongAdder bytesIn;
     private final LongAdder[] framesOut;
     private final LongAdder[] bytesOut;
     private final Counter[] errors;
@@ -57,9 +57,9 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     private final Counter joinsShed;
     private final Counter recovered;
     private final Counter notRecovered;
-    private final Counter published;
-    private final Counter[] fanouts;
-    private final Counter[] deliveries;
+    private final LongAdder published;
+    private final LongAdder[] fanouts;
+    private final LongAdder[] deliveries;
     private final Timer messageLatency;
     private final Timer directLatency;
     private final Counter opened;
@@ -81,16 +81,18 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
         this.interval = every.isNegative() || every.isZero() ? Duration.ofSeconds(5) : every;
         this.rooms = new RoomSeries(registry, config.rooms().max(), this.interval, config.rooms().halfLife());
 
-        framesIn = Counter.builder("roomcast.frames.received")
+        framesIn = new LongAdder();
+        FunctionCounter.builder("roomcast.frames.received", framesIn, LongAdder::sum)
                 .description("WebSocket frames received from clients").register(registry);
-        bytesIn = Counter.builder("roomcast.received.bytes").baseUnit("bytes")
+        bytesIn = new LongAdder();
+        FunctionCounter.builder("roomcast.received.bytes", bytesIn, LongAdder::sum).baseUnit("bytes")
                 .description("Size of the WebSocket frames received from clients (characters, bytes for ASCII)")
                 .register(registry);
         OutboundFrame.Kind[] kinds = OutboundFrame.Kind.values();
         framesOut = new LongAdder[kinds.length];
         bytesOut = new LongAdder[kinds.length];
-        fanouts = new Counter[kinds.length];
-        deliveries = new Counter[kinds.length];
+        fanouts = new LongAdder[kinds.length];
+        deliveries = new LongAdder[kinds.length];
         for (OutboundFrame.Kind k : kinds) {
             String kind = kindLabel(k);
             LongAdder frames = new LongAdder();
@@ -104,10 +106,12 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
                     .description("Size of the WebSocket frames queued for writing to clients, by kind "
                             + "(characters, bytes for ASCII)").register(registry);
             if (k != OutboundFrame.Kind.REPLY) {
-                fanouts[k.ordinal()] = Counter.builder("roomcast.fanouts").tag("kind", kind)
+                fanouts[k.ordinal()] = new LongAdder();
+                FunctionCounter.builder("roomcast.fanouts", fanouts[k.ordinal()], LongAdder::sum).tag("kind", kind)
                         .description("Messages this node fanned out to its local recipients, by kind "
                                 + "(message, direct, presence)").register(registry);
-                deliveries[k.ordinal()] = Counter.builder("roomcast.deliveries").tag("kind", kind)
+                deliveries[k.ordinal()] = new LongAdder();
+                FunctionCounter.builder("roomcast.deliveries", deliveries[k.ordinal()], LongAdder::sum).tag("kind", kind)
                         .description("Frames handed to local recipient connections by fan-out "
                                 + "(one per recipient), by kind").register(registry);
             }
@@ -128,7 +132,8 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
                         + "backlog reached roomcast.limits.max-broker-backlog").register(registry);
         recovered = recoveries(registry, "true");
         notRecovered = recoveries(registry, "false");
-        published = Counter.builder("roomcast.messages.published")
+        published = new LongAdder();
+        FunctionCounter.builder("roomcast.messages.published", published, LongAdder::sum)
                 .description("Room messages accepted from this node's clients and HTTP API").register(registry);
         messageLatency = latencyTimer(registry, "message");
         directLatency = latencyTimer(registry, "direct");
@@ -182,12 +187,12 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     public void delivered(String room, OutboundFrame frame, int recipients) {
         OutboundFrame.Kind kind = frame.kind();
         int k = kind.ordinal();
-        Counter fanout = fanouts[k];
+        LongAdder fanout = fanouts[k];
         if (fanout == null) {
             return;
         }
         fanout.increment();
-        deliveries[k].increment(recipients);
+        deliveries[k].add(recipients);
         long latency = -1;
         long ts = frame.publishedAtMillis();
         if (ts > 0) {
@@ -204,7 +209,7 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     @Override
     public void frameIn(int chars) {
         framesIn.increment();
-        bytesIn.increment(chars);
+        bytesIn.add(chars);
     }
 
     @Override
