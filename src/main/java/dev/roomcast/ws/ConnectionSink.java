@@ -28,9 +28,9 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * connection is dropped, and the queue with it.
  * <p>
  * Frames are written straight to the Netty channel as pre-encoded WebSocket frames
- * ({@link TextFrameEncoding}): the same bytes for every recipient (each writes a recycled duplicate of them),
- * no promise per write, and one flush per connection per batch, the batch being whatever arrived since the
- * connection's event loop last drained it ({@link LoopWriter}). They are written from the WebSocket encoder's
+ * ({@link TextFrameEncoding}): the same bytes for every recipient (each writes a duplicate of them, a recycled
+ * one for the pooled frames), no promise per write, and one flush per connection per batch, the batch being
+ * whatever arrived since the connection's event loop last drained it ({@link LoopWriter}). They are written from the WebSocket encoder's
  * place in the pipeline ({@link Transport#framesContext()}): only what lies between it and the socket sees them
  * (a TLS handler would), not the handlers behind it, which have nothing to do with a complete frame (Vert.x',
  * roomcast's inbound checks, the idle timer, which each batch resets instead: {@link IdleTimeout}). A close is
