@@ -27,7 +27,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * {@code quarkus.http.idle-timeout} on upgraded WebSockets, now kept by {@link IdleTimeout} instead of Vert.x'
  * Netty handler: a WebSocket with nothing read or written for the timeout is closed; one that only receives
- * frames (written past the handler, from the encoder's context) or only sends is not.
+ * frames (written past the handler, from the encoder's context) is not, nor is the one publishing them.
  */
 @QuarkusTest
 @TestProfile(IdleTimeoutTest.ShortIdleTimeout.class)
@@ -49,7 +49,7 @@ class IdleTimeoutTest {
     OpenConnections open;
 
     @Test
-    void aQuietWebSocketIsClosedAfterTheIdleTimeoutOneThatOnlyReceivesOrOnlySendsIsNot() {
+    void aQuietWebSocketIsClosedAfterTheIdleTimeoutOneThatOnlyReceivesIsNot() {
         String base = ws.toString().replaceFirst("^http", "ws");
         ScheduledExecutorService every = Executors.newSingleThreadScheduledExecutor();
         List<WsClient> clients = new ArrayList<>();
