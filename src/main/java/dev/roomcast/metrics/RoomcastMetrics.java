@@ -9,6 +9,7 @@ import dev.roomcast.ws.ConnectionObserver;
 import dev.roomcast.node.ProtocolObserver;
 import dev.roomcast.ws.SinkObserver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -19,13 +20,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The node's metrics: implements every observer interface of the code base (replacing the no-op
  * {@code @DefaultBean}s of {@code NodeProducers}) and turns the events into Micrometer meters, exposed in
  * Prometheus format at {@code /q/metrics}. Meters are created up front and kept in fields or arrays indexed
  * by enum ordinal / close-code index, so an event costs an array read and an increment — no tag lookup,
- * no allocation. Gauges that read the hub are registered by {@link MetricsBinder} (the hub depends on
+ * no allocation. The counters of every delivery, fan-out, publish and frame received are plain
+ * {@link LongAdder}s that Prometheus reads at scrape time ({@link FunctionCounter}): the registry Quarkus injects
+ * is a composite, whose counters walk their children (an iterator) and add a {@code double} on every increment.
+ * Gauges that read the hub are registered by {@link MetricsBinder} (the hub depends on
  * this bean, so this bean cannot depend on the hub).
  */
 @Singleton
@@ -43,19 +48,19 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     private final RoomSeries rooms;
     private final Duration interval;
 
-    private final Counter framesIn;
-    private final Counter bytesIn;
-    private final Counter[] framesOut;
-    private final Counter[] bytesOut;
+    private final LongAdder framesIn;
+    private final LongAdder bytesIn;
+    private final LongAdder[] framesOut;
+    private final LongAdder[] bytesOut;
     private final Counter[] errors;
     private final Counter rateLimitCloses;
     private final Counter joins;
     private final Counter joinsShed;
     private final Counter recovered;
     private final Counter notRecovered;
-    private final Counter published;
-    private final Counter[] fanouts;
-    private final Counter[] deliveries;
+    private final LongAdder published;
+    private final LongAdder[] fanouts;
+    private final LongAdder[] deliveries;
     private final Timer messageLatency;
     private final Timer directLatency;
     private final Counter opened;
@@ -80,29 +85,37 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
         this.interval = every.isNegative() || every.isZero() ? Duration.ofSeconds(5) : every;
         this.rooms = new RoomSeries(registry, config.rooms().max(), this.interval, config.rooms().halfLife());
 
-        framesIn = Counter.builder("roomcast.frames.received")
+        framesIn = new LongAdder();
+        FunctionCounter.builder("roomcast.frames.received", framesIn, LongAdder::sum)
                 .description("WebSocket frames received from clients").register(registry);
-        bytesIn = Counter.builder("roomcast.received.bytes").baseUnit("bytes")
+        bytesIn = new LongAdder();
+        FunctionCounter.builder("roomcast.received.bytes", bytesIn, LongAdder::sum).baseUnit("bytes")
                 .description("Size of the WebSocket frames received from clients (characters, bytes for ASCII)")
                 .register(registry);
         OutboundFrame.Kind[] kinds = OutboundFrame.Kind.values();
-        framesOut = new Counter[kinds.length];
-        bytesOut = new Counter[kinds.length];
-        fanouts = new Counter[kinds.length];
-        deliveries = new Counter[kinds.length];
+        framesOut = new LongAdder[kinds.length];
+        bytesOut = new LongAdder[kinds.length];
+        fanouts = new LongAdder[kinds.length];
+        deliveries = new LongAdder[kinds.length];
         for (OutboundFrame.Kind k : kinds) {
             String kind = kindLabel(k);
-            framesOut[k.ordinal()] = Counter.builder("roomcast.frames.sent").tag("kind", kind)
+            LongAdder frames = new LongAdder();
+            LongAdder bytes = new LongAdder();
+            framesOut[k.ordinal()] = frames;
+            bytesOut[k.ordinal()] = bytes;
+            FunctionCounter.builder("roomcast.frames.sent", frames, LongAdder::sum).tag("kind", kind)
                     .description("WebSocket frames queued for writing to clients, by kind "
                             + "(reply, message, direct, presence)").register(registry);
-            bytesOut[k.ordinal()] = Counter.builder("roomcast.sent.bytes").baseUnit("bytes").tag("kind", kind)
+            FunctionCounter.builder("roomcast.sent.bytes", bytes, LongAdder::sum).baseUnit("bytes").tag("kind", kind)
                     .description("Size of the WebSocket frames queued for writing to clients, by kind "
                             + "(characters, bytes for ASCII)").register(registry);
             if (k != OutboundFrame.Kind.REPLY) {
-                fanouts[k.ordinal()] = Counter.builder("roomcast.fanouts").tag("kind", kind)
+                fanouts[k.ordinal()] = new LongAdder();
+                FunctionCounter.builder("roomcast.fanouts", fanouts[k.ordinal()], LongAdder::sum).tag("kind", kind)
                         .description("Messages this node fanned out to its local recipients, by kind "
                                 + "(message, direct, presence)").register(registry);
-                deliveries[k.ordinal()] = Counter.builder("roomcast.deliveries").tag("kind", kind)
+                deliveries[k.ordinal()] = new LongAdder();
+                FunctionCounter.builder("roomcast.deliveries", deliveries[k.ordinal()], LongAdder::sum).tag("kind", kind)
                         .description("Frames handed to local recipient connections by fan-out "
                                 + "(one per recipient), by kind").register(registry);
             }
@@ -123,7 +136,8 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
                         + "backlog reached roomcast.limits.max-broker-backlog").register(registry);
         recovered = recoveries(registry, "true");
         notRecovered = recoveries(registry, "false");
-        published = Counter.builder("roomcast.messages.published")
+        published = new LongAdder();
+        FunctionCounter.builder("roomcast.messages.published", published, LongAdder::sum)
                 .description("Room messages accepted from this node's clients and HTTP API").register(registry);
         messageLatency = latencyTimer(registry, "message");
         directLatency = latencyTimer(registry, "direct");
@@ -187,12 +201,12 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     public void delivered(String room, OutboundFrame frame, int recipients) {
         OutboundFrame.Kind kind = frame.kind();
         int k = kind.ordinal();
-        Counter fanout = fanouts[k];
+        LongAdder fanout = fanouts[k];
         if (fanout == null) {
             return;
         }
         fanout.increment();
-        deliveries[k].increment(recipients);
+        deliveries[k].add(recipients);
         long latency = -1;
         long ts = frame.publishedAtMillis();
         if (ts > 0) {
@@ -209,7 +223,7 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     @Override
     public void frameIn(int chars) {
         framesIn.increment();
-        bytesIn.increment(chars);
+        bytesIn.add(chars);
     }
 
     @Override
@@ -249,7 +263,7 @@ public class RoomcastMetrics implements DeliveryObserver, ProtocolObserver, Sink
     public void frameOut(OutboundFrame frame, int chars) {
         int k = frame.kind().ordinal();
         framesOut[k].increment();
-        bytesOut[k].increment(chars);
+        bytesOut[k].add(chars);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.roomcast.hub.FrameSink;
 import dev.roomcast.protocol.OutboundFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
@@ -27,10 +28,14 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * connection is dropped, and the queue with it.
  * <p>
  * Frames are written straight to the Netty channel as pre-encoded WebSocket frames
- * ({@link TextFrameEncoding}): the same bytes for every recipient, no promise per write, and one flush
- * per connection per batch, the batch being whatever arrived since the connection's event loop last
- * drained it ({@link LoopWriter}). A close is queued behind the frames sent before it. Where the channel
- * cannot be reached, frames go through {@code sendText}.
+ * ({@link TextFrameEncoding}): the same bytes for every recipient (each writes a duplicate of them, a recycled
+ * one for the pooled frames), no promise per write, and one flush per connection per batch, the batch being
+ * whatever arrived since the connection's event loop last drained it ({@link LoopWriter}). They are written from the WebSocket encoder's
+ * place in the pipeline ({@link Transport#framesContext()}): only what lies between it and the socket sees them
+ * (a TLS handler would), not the handlers behind it, which have nothing to do with a complete frame (Vert.x',
+ * roomcast's inbound checks, the idle timer, which each batch resets instead: {@link IdleTimeout}). A close is
+ * queued behind the frames sent before it and goes out through Vert.x after them. Where the channel cannot be
+ * reached, frames go through {@code sendText}.
  */
 final class ConnectionSink implements FrameSink {
 
@@ -62,6 +67,8 @@ final class ConnectionSink implements FrameSink {
     private volatile boolean closing;
     /** Event-loop confined: the close frame is on its way, later frames would follow it. */
     private boolean closeSent;
+    /** Event-loop confined: where frames are written from ({@link Transport#framesContext()}), once known. */
+    private ChannelHandlerContext out;
 
     ConnectionSink(WebSocketConnection connection, long maxBytes, int maxFrames, SinkObserver observer,
             Transport transport, Duration closeTimeout) {
@@ -104,21 +111,34 @@ final class ConnectionSink implements FrameSink {
         }
     }
 
-    /** On the channel's event loop: hands every queued frame to Netty, flushes once, checks the backlog. */
-    void drain() {
+    /**
+     * On the channel's event loop: hands every queued frame to Netty, flushes once, checks the backlog.
+     *
+     * @param now {@link System#nanoTime()} at the start of the batch, for the idle timer
+     */
+    void drain(long now) {
         drainScheduled = 0; // before polling: a frame offered after the last poll schedules a new drain
+        ChannelHandlerContext out = this.out;
+        if (out == null) {
+            out = this.out = transport.framesContext();
+        }
         boolean wrote = false;
         Object next;
         while ((next = pending.poll()) != null) {
             if (next instanceof OutboundFrame frame) {
                 dequeued(frame.weight());
                 if (!closeSent) {
-                    channel.write(TextFrameEncoding.of(frame).duplicate(), noPromise);
+                    ByteBuf bytes = TextFrameEncoding.of(frame, channel.alloc()).retainedDuplicate();
+                    if (out != null) {
+                        out.write(bytes, noPromise);
+                    } else {
+                        channel.write(bytes, noPromise);
+                    }
                     wrote = true;
                 }
             } else if (!closeSent) {
                 if (wrote) {
-                    channel.flush();
+                    flush(out, now);
                     wrote = false;
                 }
                 closeSent = true;
@@ -126,12 +146,21 @@ final class ConnectionSink implements FrameSink {
             }
         }
         if (wrote) {
-            channel.flush();
+            flush(out, now);
             ChannelOutboundBuffer backlog = channel.unsafe().outboundBuffer();
             if (backlog != null && (backlog.size() > maxFrames || backlog.totalPendingWriteBytes() > maxBytes)) {
                 close(CloseCodes.SLOW_CONSUMER, "slow consumer");
             }
         }
+    }
+
+    private void flush(ChannelHandlerContext out, long now) {
+        if (out != null) {
+            out.flush();
+        } else {
+            channel.flush();
+        }
+        transport.framesWritten(now);
     }
 
     /**

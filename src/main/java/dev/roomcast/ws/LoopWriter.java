@@ -41,9 +41,10 @@ final class LoopWriter implements Runnable {
     public void run() {
         // Cleared before polling: a sink offered after the last poll schedules a new run.
         scheduled.set(false);
+        long now = System.nanoTime(); // one clock read per batch: the idle timers need no finer time
         ConnectionSink sink;
         while ((sink = ready.poll()) != null) {
-            sink.drain();
+            sink.drain(now);
         }
     }
 }

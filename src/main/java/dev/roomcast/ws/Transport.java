@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.quarkus.websockets.next.UserData;
 import io.vertx.core.http.HttpServerRequest;
@@ -27,8 +29,14 @@ import java.util.function.IntConsumer;
  * (it decodes invalid bytes to U+FFFD): Netty's own {@link Utf8FrameValidator} is added to the pipeline,
  * and {@link ProtocolViolations} answers it and the decoder's refusals (a frame over the maximum frame
  * size: 1009) with a close frame instead of a silent disconnect;</li>
- * <li>{@link #channel()}: where {@link ConnectionSink} writes pre-encoded frames, without the per-write
- * encoding and promise of the WebSocket API;</li>
+ * <li>{@link #channel()} and {@link #framesContext()}: where {@link ConnectionSink} writes pre-encoded frames,
+ * without the per-write encoding and promise of the WebSocket API, and from the WebSocket encoder's place in the
+ * pipeline rather than from its tail: past the encoder a frame is bytes, and only the handlers between it and the
+ * socket (none in Vert.x' WebSocket pipeline without TLS; TLS, traffic shaping or wire logging if configured)
+ * have to see them;</li>
+ * <li>the idle timeout ({@code quarkus.http.idle-timeout}) by {@link IdleTimeout}, in place of Vert.x' Netty
+ * {@code IdleStateHandler}, which the frames written from the encoder no longer pass and which made a promise
+ * and a listener for every write;</li>
  * <li>{@link #abort()}: dropping a connection whose close handshake cannot complete because the client
  * does not read (its close frame sits behind a full socket buffer forever otherwise, and with it the
  * queued frames).</li>
@@ -45,6 +53,9 @@ public final class Transport {
 
     private final Channel channel;
     private final InboundBacklog backlog;
+    /** Set by {@link #guard}: where frames are written from, null for the channel's tail. */
+    private volatile ChannelHandlerContext framesContext;
+    private volatile IdleTimeout idleTimeout;
 
     private Transport(Channel channel) {
         this.channel = channel;
@@ -84,6 +95,50 @@ public final class Transport {
             }
         } catch (RuntimeException e) {
             warnOnce("cannot add UTF-8 validation: " + e);
+        }
+        try {
+            writeFramesPastTheEncoder(channel.pipeline());
+        } catch (RuntimeException e) {
+            LOG.debugf("frames of %s written from the pipeline's tail: %s", channel, e);
+        }
+    }
+
+    /**
+     * Frames are written from the WebSocket encoder's context once Vert.x' idle handler is replaced by an
+     * {@link IdleTimeout} that each batch resets: Netty's handler only sees the writes that pass it. One that also
+     * has reader or writer idle times (not Quarkus' configuration) is left in place, and frames are written from
+     * the tail, through it, as before.
+     */
+    private void writeFramesPastTheEncoder(ChannelPipeline pipeline) {
+        ChannelHandlerContext encoder = pipeline.context(WebSocketFrameEncoder.class);
+        if (encoder == null) {
+            return;
+        }
+        IdleStateHandler idle = pipeline.get(IdleStateHandler.class);
+        if (idle != null) {
+            if (idle.getReaderIdleTimeInMillis() > 0 || idle.getWriterIdleTimeInMillis() > 0) {
+                return;
+            }
+            IdleTimeout replacement = new IdleTimeout(idle.getAllIdleTimeInMillis());
+            pipeline.replace(idle, IdleTimeout.NAME, replacement);
+            idleTimeout = replacement;
+        }
+        framesContext = encoder;
+    }
+
+    /**
+     * The context frames are written and flushed from: the WebSocket encoder's, so that they pass only the
+     * handlers between it and the socket; null (write to the channel) if {@link #guard} did not set it up.
+     */
+    ChannelHandlerContext framesContext() {
+        return framesContext;
+    }
+
+    /** A batch of frames was written from {@link #framesContext()} at {@code nanoTime}: the connection is not idle. */
+    void framesWritten(long nanoTime) {
+        IdleTimeout idle = idleTimeout;
+        if (idle != null) {
+            idle.active(nanoTime);
         }
     }
 
