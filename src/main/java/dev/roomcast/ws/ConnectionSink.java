@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * connection is dropped, and the queue with it.
  * <p>
  * Frames are written straight to the Netty channel as pre-encoded WebSocket frames
- * ({@link TextFrameEncoding}): the same bytes for every recipient (each writes a duplicate of them, a recycled
- * one for the pooled frames), no promise per write, and one flush per connection per batch, the batch being
+ * ({@link TextFrameEncoding}): encoded once, each recipient writing a pooled copy of a small frame or a duplicate of a
+ * large one, no promise per write, and one flush per connection per batch, the batch being
  * whatever arrived since the connection's event loop last drained it ({@link LoopWriter}). They are written from the WebSocket encoder's
  * place in the pipeline ({@link Transport#framesContext()}): only what lies between it and the socket sees them
  * (a TLS handler would), not the handlers behind it, which have nothing to do with a complete frame (Vert.x',
@@ -128,7 +128,7 @@ final class ConnectionSink implements FrameSink {
             if (next instanceof OutboundFrame frame) {
                 dequeued(frame.weight());
                 if (!closeSent) {
-                    ByteBuf bytes = TextFrameEncoding.of(frame, channel.alloc()).retainedDuplicate();
+                    ByteBuf bytes = TextFrameEncoding.forRecipient(frame, channel.alloc());
                     if (out != null) {
                         out.write(bytes, noPromise);
                     } else {
