@@ -209,6 +209,7 @@ class DashboardMetricsTest {
         assertThat(String.join("\n", exprs)).contains("$instance", "$room", "jvm_memory_used_bytes",
                 "jvm_gc_pause_seconds", "process_cpu_usage", "system_cpu_usage", "roomcast_redis_reconnects_total",
                 "roomcast_redis_failovers_total", "roomcast_recoveries_total", "roomcast_errors_total",
+                "roomcast_redis_gap_rooms", "roomcast_redis_gap_recovery_pages_total",
                 "roomcast_disconnects_total", "roomcast_connections", "roomcast_rooms",
                 // hooks and webhooks
                 "roomcast_hook_duration_seconds_bucket", "roomcast_hook_duration_seconds_count", "roomcast_hook_breaker_open",
