@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -144,24 +145,9 @@ class RedisBrokerIT extends BrokerContract {
         RedisBroker node = startNode(observer, 4096, 100, delivered);
         try {
             await().atMost(TIMEOUT).until(node::isReady);
-            List<String> names = new ArrayList<>();
-            Map<String, List<StreamOffset>> expected = new HashMap<>();
-            for (int i = 0; i < roomCount; i++) {
-                String room = room();
-                names.add(room);
-                get(node.subscribeRoom(room));
-                expected.put(room, new ArrayList<>(List.of(get(node.publishRoom(room, TS, "alice", "0")).offset())));
-            }
-            await().atMost(TIMEOUT).until(() -> delivered.size() == roomCount);
-
-            // What the node misses: stored in each stream (as the publish script stores it), never published to it.
-            for (String room : names) {
-                for (int m = 0; m < missed; m++) {
-                    String id = redis(Request.cmd(Command.XADD).arg(keys.stream(room)).arg("*")
-                            .arg("t").arg(Long.toString(TS)).arg("f").arg("bob").arg("d").arg(data)).toString();
-                    expected.get(room).add(StreamOffset.parse(id));
-                }
-            }
+            Map<String, List<StreamOffset>> expected = subscribeWithOneMessageEach(node, roomCount, delivered);
+            List<String> names = List.copyOf(expected.keySet());
+            storeMissed(expected, missed, m -> data);
             redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub"));
             // Published while the node is away, reconnecting or recovering: stored, and delivered live or recovered.
             for (String room : names) {
@@ -174,13 +160,7 @@ class RedisBrokerIT extends BrokerContract {
                 expected.get(room).add(get(node.publishRoom(room, TS, "dave", "\"live\"")).offset());
             }
 
-            int total = expected.values().stream().mapToInt(List::size).sum();
-            await().atMost(TIMEOUT).until(() -> delivered.size() >= total);
-            for (String room : names) {
-                assertThat(delivered.stream().filter(p -> p.room().equals(room)).map(Publication::offset).toList())
-                        .as("delivered in %s", room).containsExactlyElementsOf(expected.get(room));
-            }
-            assertThat(delivered).hasSize(total);
+            assertEveryRoomGotEveryMessageOnceInOrder(delivered, expected);
             assertThat(pages.get()).as("pages read").isGreaterThanOrEqualTo(roomCount * 3);
             assertThat(maxActive.get()).as("rooms recovered at once").isEqualTo(RedisBroker.RECOVERY_CONCURRENCY);
             assertThat(maxWaiting.get()).as("rooms waiting their turn").isPositive();
@@ -215,24 +195,9 @@ class RedisBrokerIT extends BrokerContract {
         RedisBroker node = startNode(observer, 1, 100_000, delivered);
         try {
             await().atMost(TIMEOUT).until(node::isReady);
-            List<String> names = new ArrayList<>();
-            Map<String, List<StreamOffset>> expected = new HashMap<>();
-            for (int i = 0; i < roomCount; i++) {
-                String room = room();
-                names.add(room);
-                get(node.subscribeRoom(room));
-                expected.put(room, Collections.synchronizedList(
-                        new ArrayList<>(List.of(get(node.publishRoom(room, TS, "alice", "0")).offset()))));
-            }
-            await().atMost(TIMEOUT).until(() -> delivered.size() == roomCount);
-            for (String room : names) {
-                for (int m = 0; m < 30; m++) {
-                    String id = redis(Request.cmd(Command.XADD).arg(keys.stream(room)).arg("*")
-                            .arg("t").arg(Long.toString(TS)).arg("f").arg("bob").arg("d").arg(Integer.toString(m)))
-                            .toString();
-                    expected.get(room).add(StreamOffset.parse(id));
-                }
-            }
+            Map<String, List<StreamOffset>> expected = subscribeWithOneMessageEach(node, roomCount, delivered);
+            List<String> names = List.copyOf(expected.keySet());
+            storeMissed(expected, 30, Integer::toString);
             redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub"));
             // Publishing on throughout both outages and recoveries, room after room.
             AtomicBoolean stop = new AtomicBoolean();
@@ -253,16 +218,46 @@ class RedisBrokerIT extends BrokerContract {
             await().atMost(TIMEOUT).until(() -> expected.get(names.get(0)).size() > 100);
             stop.set(true);
             publisher.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            int total = expected.values().stream().mapToInt(List::size).sum();
-            await().atMost(TIMEOUT).until(() -> delivered.size() >= total);
-            for (String room : names) {
-                assertThat(delivered.stream().filter(p -> p.room().equals(room)).map(Publication::offset).toList())
-                        .as("delivered in %s", room).containsExactlyElementsOf(expected.get(room));
-            }
-            assertThat(delivered).hasSize(total);
+            assertEveryRoomGotEveryMessageOnceInOrder(delivered, expected);
         } finally {
             node.stop();
         }
+    }
+
+    /** Subscribes {@code count} new rooms and publishes one message to each: their offsets, by room, in order. */
+    private Map<String, List<StreamOffset>> subscribeWithOneMessageEach(RedisBroker node, int count,
+            List<Publication> delivered) throws Exception {
+        Map<String, List<StreamOffset>> expected = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            String room = room();
+            get(node.subscribeRoom(room));
+            expected.put(room, Collections.synchronizedList(
+                    new ArrayList<>(List.of(get(node.publishRoom(room, TS, "alice", "0")).offset()))));
+        }
+        await().atMost(TIMEOUT).until(() -> delivered.size() == count);
+        return expected;
+    }
+
+    /** What the node misses: stored in each room's stream (as the publish script stores it), never published. */
+    private void storeMissed(Map<String, List<StreamOffset>> expected, int perRoom, IntFunction<String> data)
+            throws Exception {
+        for (Map.Entry<String, List<StreamOffset>> room : expected.entrySet()) {
+            for (int m = 0; m < perRoom; m++) {
+                String id = redis(Request.cmd(Command.XADD).arg(keys.stream(room.getKey())).arg("*")
+                        .arg("t").arg(Long.toString(TS)).arg("f").arg("bob").arg("d").arg(data.apply(m))).toString();
+                room.getValue().add(StreamOffset.parse(id));
+            }
+        }
+    }
+
+    private static void assertEveryRoomGotEveryMessageOnceInOrder(List<Publication> delivered,
+            Map<String, List<StreamOffset>> expected) {
+        int total = expected.values().stream().mapToInt(List::size).sum();
+        await().atMost(TIMEOUT).until(() -> delivered.size() >= total);
+        expected.forEach((room, offsets) -> assertThat(
+                delivered.stream().filter(p -> p.room().equals(room)).map(Publication::offset).toList())
+                .as("delivered in %s", room).containsExactlyElementsOf(offsets));
+        assertThat(delivered).hasSize(total);
     }
 
     /** A broker of its own (its history size and page bound) whose room publications go to {@code delivered}. */
