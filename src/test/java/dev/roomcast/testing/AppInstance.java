@@ -78,6 +78,20 @@ public final class AppInstance implements AutoCloseable {
     }
 
     /** The body of {@code GET path} on this instance (e.g. {@code /q/metrics}); fails unless 200. */
+    /** One readiness probe: true on 200, false on 503 (not ready yet), for polling after a disruption. */
+    public boolean isReady() {
+        try {
+            HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(httpUrl() + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     public String get(String path) {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(httpUrl() + path))
