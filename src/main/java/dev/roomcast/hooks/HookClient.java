@@ -2,14 +2,13 @@ package dev.roomcast.hooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.roomcast.http.TimedPost;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 
 import java.time.Duration;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One hook's HTTP calls: POST of a JSON body, the JSON object answered with 2xx back. Never waits past the
@@ -119,7 +117,7 @@ final class HookClient {
     }
 
     /**
-     * POSTs {@code body}; the stage gives the answered JSON (any 2xx JSON value) or fails with a {@link HookFailure}
+     * POSTs {@code body}; the stage gives the JSON object answered with a 2xx or fails with a {@link HookFailure}
      * (already recorded). The caller records the decision with {@link #decide}.
      */
     CompletionStage<JsonNode> call(Object body, long startNanos) {
@@ -139,73 +137,21 @@ final class HookClient {
             breaker.release();
             return failed(startNanos, Outcome.error, e.toString());
         }
-        CompletableFuture<JsonNode> result = new CompletableFuture<>();
-        AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
-        long timer = vertx.setTimer(timeoutMillis, id -> {
-            if (fail(result, new HookFailure(Outcome.timeout, "no answer within " + timeoutMillis + " ms"))) {
-                HttpClientRequest request = sent.get();
-                if (request != null) {
-                    request.reset();
-                }
-            }
-        });
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+        RequestOptions options = new RequestOptions().setAbsoluteURI(url)
                 .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json");
         if (authorization != null) {
             options.putHeader("Authorization", authorization);
         }
-        http.request(options).onComplete(requested -> {
-            if (requested.failed()) {
-                fail(result, new HookFailure(Outcome.error, requested.cause().toString()));
-                return;
-            }
-            HttpClientRequest request = requested.result();
-            sent.set(request);
-            if (result.isDone()) {
-                // Timed out while waiting for a connection: sent now, it would hold one with no timer left.
-                request.reset();
-                return;
-            }
-            request.send(Buffer.buffer(payload)).onComplete(answered -> {
-                if (answered.failed()) {
-                    fail(result, new HookFailure(Outcome.error, answered.cause().toString()));
-                    return;
-                }
-                var response = answered.result();
-                if (response.statusCode() / 100 != 2) {
-                    response.body(); // drain, so the connection can be reused
-                    fail(result, new HookFailure(Outcome.error, "status " + response.statusCode()));
-                    return;
-                }
-                Buffer received = Buffer.buffer();
-                response.handler(chunk -> {
-                    if (received.length() + chunk.length() > MAX_RESPONSE_BYTES) {
-                        if (fail(result, new HookFailure(Outcome.invalid, "answer over " + MAX_RESPONSE_BYTES + " bytes"))) {
-                            request.reset();
-                        }
-                        return;
-                    }
-                    received.appendBuffer(chunk);
-                });
-                response.exceptionHandler(e -> fail(result, new HookFailure(Outcome.error, e.toString())));
-                response.endHandler(v -> {
-                    JsonNode answer;
+        CompletableFuture<JsonNode> result = new CompletableFuture<>();
+        TimedPost.send(vertx, http, options, Buffer.buffer(payload), timeoutMillis, MAX_RESPONSE_BYTES)
+                .whenComplete((answer, e) -> {
                     try {
-                        answer = json.readTree(received.getBytes());
-                    } catch (Exception e) {
-                        fail(result, new HookFailure(Outcome.invalid, "answer is not JSON"));
-                        return;
+                        result.complete(decisionIn(answer, e));
+                    } catch (HookFailure f) {
+                        result.completeExceptionally(f);
                     }
-                    if (answer == null || !answer.isObject()) {
-                        fail(result, new HookFailure(Outcome.invalid, "answer is not a JSON object"));
-                        return;
-                    }
-                    result.complete(answer);
                 });
-            });
-        });
         return result.whenComplete((a, e) -> {
-            vertx.cancelTimer(timer);
             inFlight.decrementAndGet();
             if (e instanceof HookFailure f) {
                 record(startNanos, f.outcome);
@@ -213,9 +159,30 @@ final class HookClient {
         });
     }
 
-    /** Fails the call once with {@code failure}; false if it already ended. */
-    private static boolean fail(CompletableFuture<JsonNode> result, HookFailure failure) {
-        return result.completeExceptionally(failure);
+    /** The JSON object a 2xx answer carries, or the {@link HookFailure} saying why there is none. */
+    private JsonNode decisionIn(TimedPost.Answer answer, Throwable e) {
+        if (e instanceof TimedPost.TimedOut) {
+            throw new HookFailure(Outcome.timeout, e.getMessage());
+        }
+        if (e instanceof TimedPost.AnswerTooLarge) {
+            throw new HookFailure(Outcome.invalid, e.getMessage());
+        }
+        if (e != null) {
+            throw new HookFailure(Outcome.error, e.toString());
+        }
+        if (!answer.isSuccess()) {
+            throw new HookFailure(Outcome.error, "status " + answer.status());
+        }
+        JsonNode decision;
+        try {
+            decision = json.readTree(answer.body().getBytes());
+        } catch (Exception notJson) {
+            throw new HookFailure(Outcome.invalid, "answer is not JSON");
+        }
+        if (decision == null || !decision.isObject()) {
+            throw new HookFailure(Outcome.invalid, "answer is not a JSON object");
+        }
+        return decision;
     }
 
     private CompletionStage<JsonNode> failed(long startNanos, Outcome outcome, String message) {

@@ -1,14 +1,13 @@
 package dev.roomcast.webhooks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.roomcast.http.TimedPost;
 import dev.roomcast.outbox.Outbox;
 import dev.roomcast.outbox.OutboxEvent;
 import dev.roomcast.webhooks.WebhookMetrics.RequestOutcome;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import org.jboss.logging.Logger;
 
@@ -18,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -176,49 +174,21 @@ final class WebhookSender {
             return CompletableFuture.completedFuture(new Ended(RequestOutcome.error, e.toString()));
         }
         long timestamp = clock.getAsLong() / 1000;
-        CompletableFuture<Ended> result = new CompletableFuture<>();
-        AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
-        long timeoutMillis = settings.timeout().toMillis();
-        long timer = context.owner().setTimer(timeoutMillis, id -> {
-            if (result.complete(new Ended(RequestOutcome.timeout, "no answer within " + timeoutMillis + " ms"))) {
-                HttpClientRequest request = sent.get();
-                if (request != null) {
-                    request.reset();
-                }
-            }
-        });
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(settings.url().toString())
+        RequestOptions options = new RequestOptions().setAbsoluteURI(settings.url().toString())
                 .putHeader("Content-Type", "application/json")
                 .putHeader("User-Agent", "roomcast-webhooks")
                 .putHeader("X-Roomcast-Node", node)
                 .putHeader(Signature.TIMESTAMP_HEADER, Long.toString(timestamp))
                 .putHeader(Signature.SIGNATURE_HEADER, signature.sign(timestamp, body));
-        http.request(options).onComplete(requested -> {
-            if (requested.failed()) {
-                result.complete(new Ended(RequestOutcome.error, requested.cause().toString()));
-                return;
-            }
-            HttpClientRequest request = requested.result();
-            sent.set(request);
-            if (result.isDone()) {
-                // Timed out while waiting for a connection: sent now, it would hold one with no timer left.
-                request.reset();
-                return;
-            }
-            request.send(Buffer.buffer(body)).onComplete(answered -> {
-                if (answered.failed()) {
-                    result.complete(new Ended(RequestOutcome.error, answered.cause().toString()));
-                    return;
-                }
-                var response = answered.result();
-                response.handler(chunk -> {
-                }); // the answer's body means nothing: read and dropped, so the connection can be reused
-                response.exceptionHandler(e -> result.complete(new Ended(RequestOutcome.error, e.toString())));
-                response.endHandler(x -> result.complete(response.statusCode() / 100 == 2
-                        ? new Ended(RequestOutcome.success, null)
-                        : new Ended(RequestOutcome.error, "status " + response.statusCode())));
-            });
-        });
-        return result.whenComplete((r, e) -> context.owner().cancelTimer(timer));
+        // The answer's body means nothing: read and dropped (0 bytes kept).
+        return TimedPost.send(context.owner(), http, options, Buffer.buffer(body), settings.timeout().toMillis(), 0)
+                .handle((answer, e) -> {
+                    if (e != null) {
+                        return e instanceof TimedPost.TimedOut ? new Ended(RequestOutcome.timeout, e.getMessage())
+                                : new Ended(RequestOutcome.error, e.toString());
+                    }
+                    return answer.isSuccess() ? new Ended(RequestOutcome.success, null)
+                            : new Ended(RequestOutcome.error, "status " + answer.status());
+                });
     }
 }

@@ -23,7 +23,7 @@ class PackageLayersTest {
 
     /** Bottom first. Each package may use only packages of the layers below its own. */
     private static final List<List<String>> LAYERS = List.of(
-            List.of("protocol", "config"),
+            List.of("protocol", "config", "http"),
             List.of("broker"),
             List.of("outbox"),
             List.of("presence"),
