@@ -130,7 +130,7 @@ class PresenceIT {
             assertThat(httpMembers(b, "churn").keySet()).isEqualTo(connected);
         });
         open.values().forEach(WsClient::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> httpMembers(a, "churn").isEmpty());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpMembers(a, "churn")).isEmpty());
     }
 
     @Test
