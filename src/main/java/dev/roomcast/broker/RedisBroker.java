@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  * message data (half of {@code roomcast.limits.outbound-max-bytes}, 512 KiB by default: what one member's
  * outbound queue is sure to take) and each page is delivered before the next is read, so the node holds one page
  * per room being recovered rather than the whole history (up to {@code history.size} x {@code max-message-size},
- * 64 MiB). At most {@link #RECOVERY_CONCURRENCY} rooms are recovered at a time, the others wait their turn
+ * 64 MiB). Its live publications are held meanwhile up to a page's worth too (where the history keeps them), then
+ * dropped and read again from the stream. At most {@link #RECOVERY_CONCURRENCY} rooms are recovered at a time, the others wait their turn
  * ({@link RecoveryQueue}); the broker is not ready until all are done.
  */
 public final class RedisBroker implements Broker, RoomPositions {
@@ -55,6 +56,8 @@ public final class RedisBroker implements Broker, RoomPositions {
     private final BrokerObserver observer;
     private final ConcurrentHashMap<String, RoomCursor> cursors = new ConcurrentHashMap<>();
     private final long recoveryPageBytes;
+    /** Message data a room holds at most while recovered: see the constructor. */
+    private final long maxHeldBytes;
     private final RecoveryQueue recovery;
     private volatile boolean commandsUp;
     private volatile BrokerListener listener;
@@ -81,6 +84,9 @@ public final class RedisBroker implements Broker, RoomPositions {
         this.vertx = backend.vertx();
         this.keys = backend.keys();
         this.historySize = backend.historySize();
+        // A page's worth, where the stream keeps every publication a cursor may hold (history.size >= the count
+        // bound): then those dropped over it are read again. With a shorter history they are held by count only.
+        this.maxHeldBytes = historySize >= MIN_HELD_PER_ROOM ? recoveryPageBytes : Long.MAX_VALUE;
         this.historyTtlMillis = backend.historyTtlMillis();
         this.observer = observer;
         this.publish = backend.publish();
@@ -163,7 +169,7 @@ public final class RedisBroker implements Broker, RoomPositions {
 
     @Override
     public CompletionStage<Void> subscribeRoom(String room) {
-        cursors.computeIfAbsent(room, r -> new RoomCursor(Math.max(historySize, MIN_HELD_PER_ROOM)));
+        cursors.computeIfAbsent(room, r -> new RoomCursor(Math.max(historySize, MIN_HELD_PER_ROOM), maxHeldBytes));
         return observed("subscribe", pubsub.subscribe(keys.roomChannel(room)));
     }
 

@@ -10,8 +10,8 @@ import java.util.function.Consumer;
 /**
  * What this node delivered of one subscribed room: the last offset and the room's epoch, and while the room is
  * being recovered after a pub/sub outage, its live publications held back until the gap is filled from the stream
- * ({@link HoldBack}). What it holds is bounded (by the broker: the history's size, at least 1000); over that the
- * held publications are dropped and the stream is read again from the last delivered offset (it has them), so the
+ * ({@link HoldBack}). What it holds is bounded (by the broker: the history's size, at least 1000, and a page's
+ * bytes of message data); over that the held publications are dropped and the stream is read again from the last delivered offset (it has them), so the
  * buffer stays bounded however long the read takes. A long gap is delivered in pages ({@link #catchUp}), the room
  * held until the last ({@link #resume}).
  */
@@ -30,8 +30,12 @@ final class RoomCursor {
     /** {@link #holds} when the room's channel was last subscribed again: equal while the subscription is up. */
     private int coveredHolds;
 
-    RoomCursor(int maxHeld) {
-        this.delivered = new HoldBack<>(Publication::offset, maxHeld);
+    /**
+     * @param maxHeld      live publications held at most while the room is recovered
+     * @param maxHeldBytes their message data held at most (at least one publication is held)
+     */
+    RoomCursor(int maxHeld, long maxHeldBytes) {
+        this.delivered = new HoldBack<>(Publication::offset, maxHeld, p -> p.data().length(), maxHeldBytes);
     }
 
     /** Delivers a live publication unless it is held (recovering) or was already delivered. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * The one hold-back of a room's ordered stream of items (publications, their frames): while closed it holds the
@@ -16,7 +17,8 @@ import java.util.function.Function;
  * pub/sub outage is read from the stream). Items arrive on any thread; delivery happens under this object's lock, so
  * live items and recovered ones never interleave.
  * <p>
- * <b>Bound.</b> At most {@code maxHeld} items are held. The one over it makes {@link #offer} answer
+ * <b>Bound.</b> At most {@code maxHeld} items are held, and where a size is given, at most {@code maxHeldBytes}
+ * of them (one item is always held, however large). The one over either makes {@link #offer} answer
  * {@link Outcome#OVER_BOUND}: everything held is dropped, and so is every further live item until the next
  * {@link #open}, which then delivers what was recovered but stays closed and answers false — the caller either
  * reads the stream again from {@link #last()} or gives up (a connection is closed as a slow consumer).
@@ -38,9 +40,13 @@ public final class HoldBack<T> {
 
     private final Function<? super T, StreamOffset> offsetOf;
     private final int maxHeld;
+    /** An item's size, for the bound in bytes; null: counted only. */
+    private final ToLongFunction<? super T> sizeOf;
+    private final long maxHeldBytes;
     private StreamOffset last;
     /** The held items; null while open. */
     private List<T> held;
+    private long heldBytes;
     private boolean overflowed;
 
     /**
@@ -48,8 +54,19 @@ public final class HoldBack<T> {
      * @param maxHeld  how many items may be held while closed
      */
     public HoldBack(Function<? super T, StreamOffset> offsetOf, int maxHeld) {
+        this(offsetOf, maxHeld, null, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param sizeOf       an item's size in bytes
+     * @param maxHeldBytes how many bytes of items may be held while closed (at least one item is)
+     */
+    public HoldBack(Function<? super T, StreamOffset> offsetOf, int maxHeld, ToLongFunction<? super T> sizeOf,
+            long maxHeldBytes) {
         this.offsetOf = offsetOf;
         this.maxHeld = maxHeld;
+        this.sizeOf = sizeOf;
+        this.maxHeldBytes = maxHeldBytes;
     }
 
     /** A live item: delivered now unless held (closed) or already delivered. */
@@ -60,12 +77,15 @@ public final class HoldBack<T> {
         if (overflowed) {
             return Outcome.OVER_BOUND;
         }
-        if (held.size() >= maxHeld) {
+        long size = sizeOf == null ? 0 : sizeOf.applyAsLong(item);
+        if (held.size() >= maxHeld || (!held.isEmpty() && heldBytes + size > maxHeldBytes)) {
             held.clear();
+            heldBytes = 0;
             overflowed = true;
             return Outcome.OVER_BOUND;
         }
         held.add(item);
+        heldBytes += size;
         return Outcome.HELD;
     }
 
@@ -102,6 +122,7 @@ public final class HoldBack<T> {
         }
         List<T> pending = held;
         held = null;
+        heldBytes = 0;
         if (pending != null) {
             for (T item : pending) {
                 deliverOnce(item, deliver);

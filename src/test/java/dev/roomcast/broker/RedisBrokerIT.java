@@ -170,6 +170,44 @@ class RedisBrokerIT extends BrokerContract {
     }
 
     /**
+     * Large live messages arriving while rooms wait for their recovery: a room holds at most a page's worth of them
+     * (4 KiB here, where the history keeps them), drops them beyond that and reads them again from the stream —
+     * every room still gets every message once, in order.
+     */
+    @Test
+    void liveMessagesBeyondThePageHeldDuringARecoveryAreReadAgain() throws Exception {
+        int roomCount = 12;
+        String data = "\"" + "y".repeat(998) + "\"";
+        AtomicInteger reconnects = new AtomicInteger();
+        BrokerObserver observer = new BrokerObserver() {
+            @Override
+            public void reconnected() {
+                reconnects.incrementAndGet();
+            }
+        };
+        List<Publication> delivered = new CopyOnWriteArrayList<>();
+        RedisBroker node = startNode(observer, 4096, 1000, delivered);
+        try {
+            await().atMost(TIMEOUT).until(node::isReady);
+            Map<String, List<StreamOffset>> expected = subscribeWithOneMessageEach(node, roomCount, delivered);
+            List<String> names = List.copyOf(expected.keySet());
+            storeMissed(expected, 400, m -> data); // 100 pages a room: the recovery takes a while
+            redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub"));
+            await().atMost(TIMEOUT).until(() -> reconnects.get() == 1);
+            // While the rooms are recovered (8 at a time, the rest waiting; all held): 8 KB more each.
+            for (int m = 0; m < 8; m++) {
+                for (String room : names) {
+                    expected.get(room).add(get(node.publishRoom(room, TS, "carol", data)).offset());
+                }
+            }
+            await().atMost(TIMEOUT).until(node::isReady);
+            assertEveryRoomGotEveryMessageOnceInOrder(delivered, expected);
+        } finally {
+            node.stop();
+        }
+    }
+
+    /**
      * A second outage while the first one's gaps are still being read (pages of one message): whatever order the
      * reads, the resubscription and the held messages come in, every room still gets every message once, in order.
      * A page read before the second resubscription must not open its room: messages published between that read

@@ -29,7 +29,7 @@ class RoomCursorTest {
 
     @Test
     void aPublicationThatArrivesAfterTheJoinLearntItsOffsetIsStillDelivered() {
-        RoomCursor cursor = new RoomCursor(1000);
+        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE);
         cursor.startAt(StreamOffset.of(1), "e1"); // the join read latest = 1 before pub/sub delivered message 1
 
         cursor.live(at(1), this::deliver);
@@ -41,7 +41,7 @@ class RoomCursorTest {
 
     @Test
     void aRecoveryReadsOnFromTheJoinPositionUntilSomethingWasDeliveredThenFromTheLastDelivered() {
-        RoomCursor cursor = new RoomCursor(1000);
+        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE);
         assertThat(cursor.lastOffset()).isNull();
         cursor.startAt(StreamOffset.of(5), "e1");
         cursor.startAt(StreamOffset.of(9), "e1"); // a later member's join: the first position counts
@@ -60,7 +60,7 @@ class RoomCursorTest {
 
     @Test
     void aGapIsDeliveredPageByPageWithLiveOnesHeldUntilTheLastPage() {
-        RoomCursor cursor = new RoomCursor(1000);
+        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE);
         cursor.startAt(StreamOffset.of(0), "e1");
         cursor.live(at(1), this::deliver);
         cursor.hold(); // pub/sub outage: 2..7 missed, 8 and 9 arrive live once it is back
@@ -77,9 +77,35 @@ class RoomCursorTest {
         assertThat(delivered).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
     }
 
+    /**
+     * Live publications of large messages held while the room is recovered: beyond the bytes bound they are dropped
+     * and the stream, which has them, is read again — held by count only, 1000 messages of 64 KiB would be 64 MiB.
+     */
+    @Test
+    void liveDataBeyondTheHeldBytesIsReadAgainFromTheStream() {
+        RoomCursor cursor = new RoomCursor(1000, 250);
+        cursor.live(sized(1, 100), this::deliver);
+        cursor.hold();
+        cursor.live(sized(3, 100), this::deliver);
+        cursor.live(sized(4, 100), this::deliver);
+        cursor.live(sized(5, 100), this::deliver); // 300 bytes held: all three dropped
+
+        assertThat(cursor.resume(List.of(sized(2, 100), sized(3, 100)), this::deliver)).as("read again").isFalse();
+        assertThat(cursor.lastOffset()).isEqualTo(StreamOffset.of(3));
+        cursor.live(sized(6, 100), this::deliver);
+        assertThat(cursor.resume(List.of(sized(4, 100), sized(5, 100), sized(6, 100)), this::deliver)).isTrue();
+        cursor.live(sized(7, 100), this::deliver);
+
+        assertThat(delivered).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    }
+
+    private static Publication sized(long n, int bytes) {
+        return new Publication("doc", StreamOffset.of(n), "e1", 0, "alice", "x".repeat(bytes));
+    }
+
     @Test
     void aLastPageOpensTheRoomOnlyIfReadWhileSubscribedAndNotHeldAgainSince() {
-        RoomCursor cursor = new RoomCursor(1000);
+        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE);
         assertThat(cursor.coveredSince(cursor.coverage())).as("never held").isTrue();
 
         cursor.hold(); // outage 1

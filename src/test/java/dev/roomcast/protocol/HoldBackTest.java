@@ -126,6 +126,35 @@ class HoldBackTest {
     }
 
     @Test
+    void overTheBytesBoundEverythingHeldIsDroppedAndOpenAsksForAnotherRead() {
+        // Each item's size is its name's length ("m4": 2 bytes); 5 bytes may be held.
+        HoldBack<Item> gate = new HoldBack<>(Item::offset, 100, item -> item.name().length(), 5);
+        gate.close();
+        assertThat(offer(gate, 4)).isEqualTo(HELD);
+        assertThat(offer(gate, 5)).isEqualTo(HELD);
+        assertThat(offer(gate, 6)).as("6 bytes").isEqualTo(OVER_BOUND);
+        assertThat(offer(gate, 7)).as("until the next open").isEqualTo(OVER_BOUND);
+
+        assertThat(gate.open(items(1, 2, 3), this::deliver)).as("what was held is gone: read again").isFalse();
+        assertThat(offer(gate, 8)).as("holding again, from 0 bytes").isEqualTo(HELD);
+        assertThat(offer(gate, 9)).isEqualTo(HELD);
+        assertThat(gate.open(items(4, 5, 6, 7), this::deliver)).isTrue();
+        assertThat(delivered).containsExactly("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
+    }
+
+    @Test
+    void oneItemLargerThanTheBytesBoundIsStillHeld() {
+        HoldBack<Item> gate = new HoldBack<>(Item::offset, 100, item -> 1_000, 10);
+        gate.close();
+        assertThat(offer(gate, 1)).as("alone: held, or a room of large messages could never open").isEqualTo(HELD);
+        assertThat(offer(gate, 2)).isEqualTo(OVER_BOUND);
+        assertThat(gate.open(List.of(), this::deliver)).isFalse();
+        assertThat(offer(gate, 3)).isEqualTo(HELD);
+        assertThat(gate.open(items(1, 2), this::deliver)).isTrue();
+        assertThat(delivered).containsExactly("m1", "m2", "m3");
+    }
+
+    @Test
     void closingAgainKeepsThePositionAndOpeningAnOpenGateDeliversTheRecoveredOnly() {
         HoldBack<Item> gate = new HoldBack<>(Item::offset, 10);
         assertThat(gate.open(items(1), this::deliver)).isTrue();
