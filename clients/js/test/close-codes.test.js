@@ -49,7 +49,7 @@ function connectWith(options = {}) {
 }
 
 describe('close codes and refused upgrades', { timeout: 180000 }, () => {
-  for (const code of [1000, 1001, 1006, 1011, 1012, 1013, 4008, 4500, 4999]) {
+  for (const code of [1000, 1001, 1006, 1011, 1012, 1013, 4008, 4011, 4500, 4999]) {
     test(`close ${code}: reconnects`, async () => {
       plan = [{ close: code }];
       const { rc, states } = connectWith();

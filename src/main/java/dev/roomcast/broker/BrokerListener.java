@@ -18,4 +18,12 @@ public interface BrokerListener {
     /** A control command for {@code user}'s connections on this node (disconnect, remove from a room). */
     default void onUserControl(String user, UserControl control) {
     }
+
+    /**
+     * The broker missed publications of {@code room} (a pub/sub outage) that the room's history no longer holds:
+     * this node's members of it did not get them and cannot get them live. Called before anything published after
+     * the hole is delivered.
+     */
+    default void onHistoryGap(String room) {
+    }
 }

@@ -31,7 +31,9 @@ import java.util.function.Consumer;
  * per room being recovered rather than the whole history (up to {@code history.size} x {@code max-message-size},
  * 64 MiB). Its live publications are held meanwhile up to a page's worth too (where the history keeps them), then
  * dropped and read again from the stream. At most {@link #RECOVERY_CONCURRENCY} rooms are recovered at a time, the others wait their turn
- * ({@link RecoveryQueue}); the broker is not ready until all are done.
+ * ({@link RecoveryQueue}); the broker is not ready until all are done. A room whose stream no longer reaches back
+ * to where this node's delivery stopped (trimmed meanwhile) is reported to the listener first
+ * ({@link BrokerListener#onHistoryGap}): its members here must not be carried past the hole.
  */
 public final class RedisBroker implements Broker, RoomPositions {
 
@@ -431,6 +433,12 @@ public final class RedisBroker implements Broker, RoomPositions {
                     cursor.epoch(h.epoch);
                 } else if (lostTail && known != null) {
                     rotateEpoch(room, known, "history lost messages that were delivered").onSuccess(cursor::epoch);
+                } else if (from != null && !h.reachesSince) {
+                    // Trimmed (more than history.size published meanwhile): the members here must hear of the hole
+                    // before anything after it reaches them.
+                    LOG.warnf("room %s: the history no longer reaches back to %s, where this node's delivery stopped;"
+                            + " its members here must recover", room, from);
+                    listener.onHistoryGap(room);
                 }
             }
             observer.recoveredMessages(h.publications.size());

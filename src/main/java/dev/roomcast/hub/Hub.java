@@ -1,5 +1,6 @@
 package dev.roomcast.hub;
 
+import dev.roomcast.protocol.CloseCodes;
 import dev.roomcast.protocol.MessageFrames;
 import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.PresenceEvent;
@@ -238,6 +239,22 @@ public final class Hub implements BrokerListener {
             } else if (control instanceof UserControl.Remove r && leave(s, r.room(), true)) {
                 s.send(OutboundFrame.reply(ServerFrames.removed(r.room(), r.reason())));
             }
+        }
+    }
+
+    /**
+     * The node missed messages of the room that its history no longer holds: its members here are closed with
+     * {@link CloseCodes#INSUFFICIENT_STATE}, before anything after the hole reaches them, so they rejoin with
+     * {@code since} and are told {@code recovered: false} rather than skipped past the hole.
+     */
+    @Override
+    public void onHistoryGap(String room) {
+        Group g = rooms.get(room);
+        if (g == null) {
+            return;
+        }
+        for (Session s : g.members) {
+            s.close(CloseCodes.INSUFFICIENT_STATE, "insufficient state");
         }
     }
 

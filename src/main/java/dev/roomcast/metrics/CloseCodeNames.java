@@ -8,10 +8,11 @@ final class CloseCodeNames {
 
     /** Codes with their own series, in label order; index {@link #OTHER} is everything else. */
     static final int[] CODES = {1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014,
-            4008, 4009, 4010};
+            4008, 4009, 4010, 4011};
     static final String[] REASONS = {"normal", "going_away", "protocol_error", "unsupported_data", "no_status",
             "abnormal", "invalid_payload", "policy_violation", "too_big", "mandatory_extension", "internal_error",
-            "service_restart", "try_again_later", "bad_gateway", "slow_consumer", "user_exists", "token_expired"};
+            "service_restart", "try_again_later", "bad_gateway", "slow_consumer", "user_exists", "token_expired",
+            "insufficient_state"};
     static final int OTHER = CODES.length;
 
     private CloseCodeNames() {
@@ -37,6 +38,7 @@ final class CloseCodeNames {
             case 4008 -> 14;
             case 4009 -> 15;
             case 4010 -> 16;
+            case 4011 -> 17;
             default -> OTHER;
         };
     }

@@ -18,6 +18,11 @@ public final class CloseCodes {
     public static final int USER_EXISTS = 4009;
     /** The connection's token expired (plus the clock skew) without a {@code refresh}: get a new token, reconnect. */
     public static final int TOKEN_EXPIRED = 4010;
+    /**
+     * This node missed messages of one of the connection's rooms (a pub/sub outage) that the room's history no
+     * longer holds: reconnect and rejoin with {@code since}, which answers {@code recovered: false} for that room.
+     */
+    public static final int INSUFFICIENT_STATE = 4011;
 
     private CloseCodes() {
     }

@@ -3,6 +3,7 @@ package dev.roomcast.hub;
 import dev.roomcast.broker.Broker;
 import dev.roomcast.broker.MemoryBroker;
 import dev.roomcast.presence.LocalPresence;
+import dev.roomcast.protocol.CloseCodes;
 import dev.roomcast.protocol.OutboundFrame;
 import dev.roomcast.protocol.PresenceEvent;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,6 +33,7 @@ class HubTest {
     static final class ListSink implements FrameSink {
         final List<OutboundFrame> frames = new ArrayList<>();
         boolean open = true;
+        int closeCode;
 
         @Override
         public synchronized boolean write(OutboundFrame frame) {
@@ -42,6 +44,7 @@ class HubTest {
         @Override
         public void close(int code, String reason) {
             open = false;
+            closeCode = code;
         }
 
         @Override
@@ -131,6 +134,20 @@ class HubTest {
         assertThat(a.frames.get(0)).as("encoded once per node: the same frame object").isSameAs(b.frames.get(0));
         assertThat(observed).extracting(Delivered::recipients).containsExactly(2);
         assertThat(observed.get(0).room()).isEqualTo("r");
+    }
+
+    @Test
+    void aHistoryGapClosesTheRoomsLocalMembersWithInsufficientStateAndNoOneElse() throws Exception {
+        ListSink a = new ListSink(), b = new ListSink(), c = new ListSink();
+        Session alice = session("c1", "alice", a), bob = session("c2", "bob", b), carol = session("c3", "carol", c);
+        get(hub.join(alice, "r", false, true));
+        get(hub.join(bob, "r", false, true));
+        get(hub.join(carol, "other", false, true));
+
+        hub.onHistoryGap("r");
+        hub.onHistoryGap("nobody-here");
+        assertThat(List.of(a.closeCode, b.closeCode)).containsOnly(CloseCodes.INSUFFICIENT_STATE);
+        assertThat(c.open).isTrue();
     }
 
     @Test
