@@ -29,11 +29,11 @@ import java.util.function.Consumer;
  * message data (half of {@code roomcast.limits.outbound-max-bytes}, 512 KiB by default: what one member's
  * outbound queue is sure to take) and each page is delivered before the next is read, so the node holds one page
  * per room being recovered rather than the whole history (up to {@code history.size} x {@code max-message-size},
- * 64 MiB). Its live publications are held meanwhile up to a page's worth too (where the history keeps them), then
- * dropped and read again from the stream. At most {@link #RECOVERY_CONCURRENCY} rooms are recovered at a time, the others wait their turn
- * ({@link RecoveryQueue}); the broker is not ready until all are done. A room whose stream no longer reaches back
- * to where this node's delivery stopped (trimmed meanwhile) is reported to the listener first
- * ({@link BrokerListener#onHistoryGap}): its members here must not be carried past the hole.
+ * 64 MiB). Its live publications are held meanwhile up to a page's worth too (where the history keeps them),
+ * then dropped and read again from the stream. At most {@link #RECOVERY_CONCURRENCY} rooms are recovered at a
+ * time, the others wait their turn ({@link RecoveryQueue}); the broker is not ready until all are done. A room
+ * whose stream no longer reaches back to where this node's delivery stopped (trimmed meanwhile) is reported to the
+ * listener first ({@link BrokerListener#onHistoryGap}): its members here must not be carried past the hole.
  */
 public final class RedisBroker implements Broker, RoomPositions {
 
@@ -421,6 +421,7 @@ public final class RedisBroker implements Broker, RoomPositions {
                 roomRecovered(room);
                 return;
             }
+            boolean newEpoch = false;
             if (firstPage) {
                 // Evidence from Redis itself: the stream no longer has what this node delivered from it.
                 boolean lostTail = from != null && (h.latest == null || from.isAfter(h.latest));
@@ -431,15 +432,18 @@ public final class RedisBroker implements Broker, RoomPositions {
                     LOG.warnf("room %s: the history in Redis started over; epoch %s is now %s", room, known, h.epoch);
                     observer.epochRotated();
                     cursor.epoch(h.epoch);
+                    newEpoch = true;
                 } else if (lostTail && known != null) {
                     rotateEpoch(room, known, "history lost messages that were delivered").onSuccess(cursor::epoch);
-                } else if (from != null && !h.reachesSince) {
-                    // Trimmed (more than history.size published meanwhile): the members here must hear of the hole
-                    // before anything after it reaches them.
-                    LOG.warnf("room %s: the history no longer reaches back to %s, where this node's delivery stopped;"
-                            + " its members here must recover", room, from);
-                    listener.onHistoryGap(room);
+                    newEpoch = true;
                 }
+            }
+            if (!newEpoch && from != null && !h.reachesSince) {
+                // Trimmed (more than history.size published since delivery stopped, before this page or between
+                // two): the members here must hear of the hole before anything after it reaches them.
+                LOG.warnf("room %s: the history no longer reaches back to %s, where this node's delivery stopped;"
+                        + " its members here must recover", room, from);
+                listener.onHistoryGap(room);
             }
             observer.recoveredMessages(h.publications.size());
             boolean lastPage = h.lastRead == null || h.latest == null || !h.latest.isAfter(h.lastRead);

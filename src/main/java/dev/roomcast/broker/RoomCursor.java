@@ -11,8 +11,8 @@ import java.util.function.Consumer;
  * What this node delivered of one subscribed room: the last offset and the room's epoch, and while the room is
  * being recovered after a pub/sub outage, its live publications held back until the gap is filled from the stream
  * ({@link HoldBack}). What it holds is bounded (by the broker: the history's size, at least 1000, and a page's
- * bytes of message data); over that the held publications are dropped and the stream is read again from the last delivered offset (it has them), so the
- * buffer stays bounded however long the read takes. A long gap is delivered in pages ({@link #catchUp}), the room
+ * bytes of message data); over that the held publications are dropped and the stream is read again from the last
+ * delivered offset (it has them), so the buffer stays bounded however long the read takes. A long gap is delivered in pages ({@link #catchUp}), the room
  * held until the last ({@link #resume}).
  */
 final class RoomCursor {
