@@ -29,9 +29,11 @@ import java.util.function.Consumer;
  * message data (half of {@code roomcast.limits.outbound-max-bytes}, 512 KiB by default: what one member's
  * outbound queue is sure to take) and each page is delivered before the next is read, so the node holds one page
  * per room being recovered rather than the whole history (up to {@code history.size} x {@code max-message-size},
- * 64 MiB). Its live publications are held meanwhile up to a page's worth too (where the history keeps them),
- * then dropped and read again from the stream. At most {@link #RECOVERY_CONCURRENCY} rooms are recovered at a
- * time, the others wait their turn ({@link RecoveryQueue}); the broker is not ready until all are done. A room
+ * 64 MiB). At most {@link #RECOVERY_CONCURRENCY} rooms are recovered at a time, the others wait their turn
+ * ({@link RecoveryQueue}); the broker is not ready until all are done. Where the history keeps them
+ * ({@code history.size} at least 1000), a waiting room drops its live publications and a room being recovered holds
+ * at most a page's worth: the rest is read from the stream, so what the node holds is bounded by the rooms being
+ * recovered, not by all of them. A room
  * whose stream no longer reaches back to where this node's delivery stopped (trimmed meanwhile) is reported to the
  * listener first ({@link BrokerListener#onHistoryGap}): its members here must not be carried past the hole.
  */
@@ -60,6 +62,8 @@ public final class RedisBroker implements Broker, RoomPositions {
     private final long recoveryPageBytes;
     /** Message data a room holds at most while recovered: see the constructor. */
     private final long maxHeldBytes;
+    /** history.size covers the count bound: what a room drops instead of holding is still in its stream. */
+    private final boolean streamKeepsHeld;
     private final RecoveryQueue recovery;
     private volatile boolean commandsUp;
     private volatile BrokerListener listener;
@@ -86,9 +90,11 @@ public final class RedisBroker implements Broker, RoomPositions {
         this.vertx = backend.vertx();
         this.keys = backend.keys();
         this.historySize = backend.historySize();
-        // A page's worth, where the stream keeps every publication a cursor may hold (history.size >= the count
-        // bound): then those dropped over it are read again. With a shorter history they are held by count only.
-        this.maxHeldBytes = historySize >= MIN_HELD_PER_ROOM ? recoveryPageBytes : Long.MAX_VALUE;
+        // Where the stream keeps every publication a cursor may hold (history.size >= the count bound), a room holds
+        // nothing while it waits its turn and a page's worth while recovered: the rest is read again from the
+        // stream. With a shorter history, what is held may be all there is: held while waiting, by count only.
+        this.streamKeepsHeld = historySize >= MIN_HELD_PER_ROOM;
+        this.maxHeldBytes = streamKeepsHeld ? recoveryPageBytes : Long.MAX_VALUE;
         this.historyTtlMillis = backend.historyTtlMillis();
         this.observer = observer;
         this.publish = backend.publish();
@@ -171,7 +177,8 @@ public final class RedisBroker implements Broker, RoomPositions {
 
     @Override
     public CompletionStage<Void> subscribeRoom(String room) {
-        cursors.computeIfAbsent(room, r -> new RoomCursor(Math.max(historySize, MIN_HELD_PER_ROOM), maxHeldBytes));
+        cursors.computeIfAbsent(room, r -> new RoomCursor(Math.max(historySize, MIN_HELD_PER_ROOM), maxHeldBytes,
+                streamKeepsHeld));
         return observed("subscribe", pubsub.subscribe(keys.roomChannel(room)));
     }
 
@@ -411,6 +418,9 @@ public final class RedisBroker implements Broker, RoomPositions {
             // Left meanwhile. Asynchronously: a queue of left rooms must not recurse through done().
             vertx.runOnContext(v -> roomRecovered(room));
             return;
+        }
+        if (firstPage && after == null) {
+            cursor.recovering(); // its turn: hold live ones from here, the read brings back what was dropped
         }
         StreamOffset from = after != null ? after : cursor.lastOffset();
         int coverage = cursor.coverage();

@@ -12,8 +12,9 @@ import java.util.function.Consumer;
  * being recovered after a pub/sub outage, its live publications held back until the gap is filled from the stream
  * ({@link HoldBack}). What it holds is bounded (by the broker: the history's size, at least 1000, and a page's
  * bytes of message data); over that the held publications are dropped and the stream is read again from the last
- * delivered offset (it has them), so the buffer stays bounded however long the read takes. A long gap is delivered in pages ({@link #catchUp}), the room
- * held until the last ({@link #resume}).
+ * delivered offset (it has them), so the buffer stays bounded however long the read takes. Where the stream keeps
+ * them, a room waiting for its turn holds nothing ({@link #hold} drops, {@link #recovering} starts holding). A long
+ * gap is delivered in pages ({@link #catchUp}), the room held until the last ({@link #resume}).
  */
 final class RoomCursor {
 
@@ -30,12 +31,18 @@ final class RoomCursor {
     /** {@link #holds} when the room's channel was last subscribed again: equal while the subscription is up. */
     private int coveredHolds;
 
+    /** Whether live publications are dropped, not held, until the room's recovery starts (the stream keeps them). */
+    private final boolean dropUntilRecovering;
+
     /**
-     * @param maxHeld      live publications held at most while the room is recovered
-     * @param maxHeldBytes their message data held at most (at least one publication is held)
+     * @param maxHeld             live publications held at most while the room is recovered
+     * @param maxHeldBytes        their message data held at most (at least one publication is held)
+     * @param dropUntilRecovering drop live publications from {@link #hold} until {@link #recovering}, rather than hold
+     *                            them while the room waits its turn: only where the stream keeps what is dropped
      */
-    RoomCursor(int maxHeld, long maxHeldBytes) {
+    RoomCursor(int maxHeld, long maxHeldBytes, boolean dropUntilRecovering) {
         this.delivered = new HoldBack<>(Publication::offset, maxHeld, p -> p.data().length(), maxHeldBytes);
+        this.dropUntilRecovering = dropUntilRecovering;
     }
 
     /** Delivers a live publication unless it is held (recovering) or was already delivered. */
@@ -47,7 +54,19 @@ final class RoomCursor {
         synchronized (this) {
             holds++;
         }
-        delivered.close();
+        if (dropUntilRecovering) {
+            delivered.closeDropping();
+        } else {
+            delivered.close();
+        }
+    }
+
+    /**
+     * The room's recovery starts: live publications are held from now on, until {@link #resume}; its read from
+     * {@link #lastOffset()} brings back whatever was dropped before.
+     */
+    void recovering() {
+        delivered.holdFromNow();
     }
 
     /** The room's channel is subscribed again after {@link #hold()}: what is published from now on arrives. */

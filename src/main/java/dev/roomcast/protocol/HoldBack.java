@@ -97,6 +97,27 @@ public final class HoldBack<T> {
     }
 
     /**
+     * Closes without holding: every live item is dropped from now on, as after an overflow, for a caller that will
+     * read them from a stream that keeps them; {@link #holdFromNow} starts holding again before that read.
+     */
+    public synchronized void closeDropping() {
+        close();
+        held.clear();
+        heldBytes = 0;
+        overflowed = true;
+    }
+
+    /**
+     * While closed: holds live items from now on, whatever was dropped before (an overflow, {@link #closeDropping}).
+     * For a caller about to read the stream from {@link #last()}, which brings back what was dropped.
+     */
+    public synchronized void holdFromNow() {
+        if (held != null && overflowed) {
+            overflowed = false;
+        }
+    }
+
+    /**
      * Delivers one page of recovered items (oldest first), each at most once, and stays as it is: while closed the
      * held items stay held, to follow the last page ({@link #open}). A long gap is delivered page by page this
      * way, so no more than a page of it is read into memory at a time. After an overflow the page is still

@@ -29,7 +29,7 @@ class RoomCursorTest {
 
     @Test
     void aPublicationThatArrivesAfterTheJoinLearntItsOffsetIsStillDelivered() {
-        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE);
+        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE, false);
         cursor.startAt(StreamOffset.of(1), "e1"); // the join read latest = 1 before pub/sub delivered message 1
 
         cursor.live(at(1), this::deliver);
@@ -41,7 +41,7 @@ class RoomCursorTest {
 
     @Test
     void aRecoveryReadsOnFromTheJoinPositionUntilSomethingWasDeliveredThenFromTheLastDelivered() {
-        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE);
+        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE, false);
         assertThat(cursor.lastOffset()).isNull();
         cursor.startAt(StreamOffset.of(5), "e1");
         cursor.startAt(StreamOffset.of(9), "e1"); // a later member's join: the first position counts
@@ -60,7 +60,7 @@ class RoomCursorTest {
 
     @Test
     void aGapIsDeliveredPageByPageWithLiveOnesHeldUntilTheLastPage() {
-        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE);
+        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE, false);
         cursor.startAt(StreamOffset.of(0), "e1");
         cursor.live(at(1), this::deliver);
         cursor.hold(); // pub/sub outage: 2..7 missed, 8 and 9 arrive live once it is back
@@ -83,7 +83,7 @@ class RoomCursorTest {
      */
     @Test
     void liveDataBeyondTheHeldBytesIsReadAgainFromTheStream() {
-        RoomCursor cursor = new RoomCursor(1000, 250);
+        RoomCursor cursor = new RoomCursor(1000, 250, false);
         cursor.live(sized(1, 100), this::deliver);
         cursor.hold();
         cursor.live(sized(3, 100), this::deliver);
@@ -99,13 +99,35 @@ class RoomCursorTest {
         assertThat(delivered).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
     }
 
+    /**
+     * Where the stream keeps them, a room waiting for its recovery holds nothing: its live publications are read
+     * from the stream with the gap, once its turn comes. So what a node holds is bounded by the rooms being
+     * recovered (8), not by every room it serves.
+     */
+    @Test
+    void aWaitingRoomHoldsNothingAndItsRecoveryHoldsFromItsStart() {
+        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE, true);
+        cursor.live(at(1), this::deliver);
+        cursor.hold();
+        cursor.covered(); // resubscribed: live ones arrive, the room waits its turn
+        cursor.live(at(3), this::deliver);
+        cursor.live(at(4), this::deliver);
+
+        cursor.recovering();
+        cursor.live(at(6), this::deliver); // held from now on
+        assertThat(cursor.resume(List.of(at(2), at(3), at(4), at(5)), this::deliver)).isTrue();
+        cursor.live(at(7), this::deliver);
+
+        assertThat(delivered).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    }
+
     private static Publication sized(long n, int bytes) {
         return new Publication("doc", StreamOffset.of(n), "e1", 0, "alice", "x".repeat(bytes));
     }
 
     @Test
     void aLastPageOpensTheRoomOnlyIfReadWhileSubscribedAndNotHeldAgainSince() {
-        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE);
+        RoomCursor cursor = new RoomCursor(1000, Long.MAX_VALUE, false);
         assertThat(cursor.coveredSince(cursor.coverage())).as("never held").isTrue();
 
         cursor.hold(); // outage 1

@@ -143,6 +143,29 @@ class HoldBackTest {
     }
 
     @Test
+    void closedDroppingNothingIsHeldUntilHoldFromNowThenTheReadBringsBackWhatWasDropped() {
+        HoldBack<Item> gate = new HoldBack<>(Item::offset, 100);
+        offer(gate, 1);
+        gate.closeDropping();
+        assertThat(offer(gate, 2)).isEqualTo(OVER_BOUND);
+        assertThat(offer(gate, 3)).isEqualTo(OVER_BOUND);
+        assertThat(gate.isClosed()).isTrue();
+
+        gate.holdFromNow(); // the read from last() = 1 follows
+        assertThat(offer(gate, 4)).isEqualTo(HELD);
+        assertThat(gate.open(items(2, 3, 4), this::deliver)).isTrue();
+        assertThat(offer(gate, 5)).isEqualTo(DELIVERED);
+        assertThat(delivered).containsExactly("m1", "m2", "m3", "m4", "m5");
+    }
+
+    @Test
+    void holdFromNowLeavesAnOpenGateOpen() {
+        HoldBack<Item> gate = new HoldBack<>(Item::offset, 100);
+        gate.holdFromNow();
+        assertThat(offer(gate, 1)).isEqualTo(DELIVERED);
+    }
+
+    @Test
     void oneItemLargerThanTheBytesBoundIsStillHeld() {
         HoldBack<Item> gate = new HoldBack<>(Item::offset, 100, item -> 1_000, 10);
         gate.close();
