@@ -43,7 +43,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>at most {@code roomcast.limits.max-pending-connections} such connections exist: a new one evicts the
  * oldest, so a flood of idle sockets cannot lock out a client that sends its request at once;</li>
  * <li>a connection with a request in progress is not pending; an upgraded WebSocket leaves for good
- * ({@link #upgraded}), bounded by {@code roomcast.limits.max-connections} instead.</li>
+ * ({@link #upgraded}), bounded by {@code roomcast.limits.max-connections} instead;</li>
+ * <li>at most as many again may be accepted and not yet taken up by their event loop (where they are counted
+ * and evict): when the event loops fall that far behind a flood, a new connection is reset at once, so the
+ * sockets held in that gap stay bounded too.</li>
  * </ul>
  * Every accepted channel of the main HTTP server gets a {@link Deadline} as its first handler, from a hook
  * in the server channel's pipeline (in front of Netty's acceptor). Finding that channel needs Vert.x
@@ -60,6 +63,8 @@ public class PendingConnections {
     private final long idleTimeoutNanos;
     private final int maxPending;
     private final AtomicInteger pending = new AtomicInteger();
+    /** Accepted, and not yet on their event loop (their {@link Deadline} not added yet). */
+    private final AtomicInteger accepting = new AtomicInteger();
     /** Oldest first; entries that stopped pending are skipped and dropped when they reach the head. */
     private final ConcurrentLinkedQueue<Deadline> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong closedByTimeout = new AtomicLong();
@@ -110,7 +115,7 @@ public class PendingConnections {
     }
 
     /** Hooks the server channels listening on {@code port} (any, for 0); true once there is one. */
-    private boolean hook(int port) {
+    boolean hook(int port) {
         try {
             Field bind = TCPServerBase.class.getDeclaredField("bindFuture");
             bind.setAccessible(true);
@@ -189,6 +194,15 @@ public class PendingConnections {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof Channel child) {
+                if (accepting.incrementAndGet() > maxPending) {
+                    // The event loops are a whole bound behind: their evictions cannot keep up, so this one is
+                    // reset here, unregistered (as Netty's acceptor closes a child it cannot register).
+                    accepting.decrementAndGet();
+                    LOG.debugf("resetting %s at accept: %d accepted connections wait for their event loop",
+                            child.remoteAddress(), maxPending);
+                    child.unsafe().closeForcibly();
+                    return;
+                }
                 child.pipeline().addFirst(HANDLER, new Deadline());
             }
             ctx.fireChannelRead(msg);
@@ -206,6 +220,10 @@ public class PendingConnections {
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             this.ctx = ctx;
+            // Registered on its event loop (a child's handlers are added then): counted as pending from here on.
+            // A child whose registration fails is never added and stays counted; Netty fails it only when its
+            // event loop is shutting down.
+            accepting.decrementAndGet();
         }
 
         @Override
