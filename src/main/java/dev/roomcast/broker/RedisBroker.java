@@ -60,8 +60,6 @@ public final class RedisBroker implements Broker, RoomPositions {
     private final BrokerObserver observer;
     private final ConcurrentHashMap<String, RoomCursor> cursors = new ConcurrentHashMap<>();
     private final long recoveryPageBytes;
-    /** Message data a room holds at most while recovered: see the constructor. */
-    private final long maxHeldBytes;
     /** history.size covers the count bound: what a room drops instead of holding is still in its stream. */
     private final boolean streamKeepsHeld;
     private final RecoveryQueue recovery;
@@ -94,7 +92,6 @@ public final class RedisBroker implements Broker, RoomPositions {
         // nothing while it waits its turn and a page's worth while recovered: the rest is read again from the
         // stream. With a shorter history, what is held may be all there is: held while waiting, by count only.
         this.streamKeepsHeld = historySize >= MIN_HELD_PER_ROOM;
-        this.maxHeldBytes = streamKeepsHeld ? recoveryPageBytes : Long.MAX_VALUE;
         this.historyTtlMillis = backend.historyTtlMillis();
         this.observer = observer;
         this.publish = backend.publish();
@@ -177,8 +174,8 @@ public final class RedisBroker implements Broker, RoomPositions {
 
     @Override
     public CompletionStage<Void> subscribeRoom(String room) {
-        cursors.computeIfAbsent(room, r -> new RoomCursor(Math.max(historySize, MIN_HELD_PER_ROOM), maxHeldBytes,
-                streamKeepsHeld));
+        cursors.computeIfAbsent(room, r -> new RoomCursor(Math.max(historySize, MIN_HELD_PER_ROOM),
+                streamKeepsHeld ? recoveryPageBytes : Long.MAX_VALUE, streamKeepsHeld));
         return observed("subscribe", pubsub.subscribe(keys.roomChannel(room)));
     }
 

@@ -22,6 +22,10 @@ public final class TimedPost {
     /** The backend's answer: its status and, for a 2xx, its body (empty where the caller keeps none). */
     public record Answer(int status, Buffer body) {
         public boolean isSuccess() {
+            return isSuccess(status);
+        }
+
+        static boolean isSuccess(int status) {
             return status / 100 == 2;
         }
     }
@@ -83,7 +87,7 @@ public final class TimedPost {
                     return;
                 }
                 var response = answered.result();
-                boolean keep = maxBodyBytes > 0 && response.statusCode() / 100 == 2;
+                boolean keep = maxBodyBytes > 0 && Answer.isSuccess(response.statusCode());
                 Buffer received = Buffer.buffer(keep ? 256 : 0);
                 // Read to the end either way, so the connection can be reused.
                 response.handler(chunk -> {

@@ -144,11 +144,8 @@ class RedisBrokerIT extends BrokerContract {
         List<Publication> delivered = new CopyOnWriteArrayList<>();
         RedisBroker node = startNode(observer, 4096, 100, delivered);
         try {
-            await().atMost(TIMEOUT).until(node::isReady);
-            Map<String, List<StreamOffset>> expected = subscribeWithOneMessageEach(node, roomCount, delivered);
+            Map<String, List<StreamOffset>> expected = cutOffMissing(node, roomCount, missed, m -> data, delivered);
             List<String> names = List.copyOf(expected.keySet());
-            storeMissed(expected, missed, m -> data);
-            redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub"));
             // Published while the node is away, reconnecting or recovering: stored, and delivered live or recovered.
             for (String room : names) {
                 for (int m = 0; m < 3; m++) {
@@ -188,11 +185,9 @@ class RedisBrokerIT extends BrokerContract {
         List<Publication> delivered = new CopyOnWriteArrayList<>();
         RedisBroker node = startNode(observer, 4096, 1000, delivered);
         try {
-            await().atMost(TIMEOUT).until(node::isReady);
-            Map<String, List<StreamOffset>> expected = subscribeWithOneMessageEach(node, roomCount, delivered);
+            // 100 pages a room: the recovery takes a while
+            Map<String, List<StreamOffset>> expected = cutOffMissing(node, roomCount, 400, m -> data, delivered);
             List<String> names = List.copyOf(expected.keySet());
-            storeMissed(expected, 400, m -> data); // 100 pages a room: the recovery takes a while
-            redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub"));
             await().atMost(TIMEOUT).until(() -> reconnects.get() == 1);
             // While the rooms are recovered (8 at a time, the rest waiting; all held): 8 KB more each.
             for (int m = 0; m < 8; m++) {
@@ -232,11 +227,8 @@ class RedisBrokerIT extends BrokerContract {
         List<Publication> delivered = new CopyOnWriteArrayList<>();
         RedisBroker node = startNode(observer, 1, 100_000, delivered);
         try {
-            await().atMost(TIMEOUT).until(node::isReady);
-            Map<String, List<StreamOffset>> expected = subscribeWithOneMessageEach(node, roomCount, delivered);
+            Map<String, List<StreamOffset>> expected = cutOffMissing(node, roomCount, 30, Integer::toString, delivered);
             List<String> names = List.copyOf(expected.keySet());
-            storeMissed(expected, 30, Integer::toString);
-            redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub"));
             // Publishing on throughout both outages and recoveries, room after room.
             AtomicBoolean stop = new AtomicBoolean();
             CompletableFuture<Void> publisher = CompletableFuture.runAsync(() -> {
@@ -251,7 +243,7 @@ class RedisBrokerIT extends BrokerContract {
                 }
             });
             await().atMost(TIMEOUT).until(() -> pages.get() >= 5);
-            redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub"));
+            killPubSub();
             await().atMost(TIMEOUT).until(() -> reconnects.get() == 2 && node.isReady());
             await().atMost(TIMEOUT).until(() -> expected.get(names.get(0)).size() > 100);
             stop.set(true);
@@ -260,6 +252,23 @@ class RedisBrokerIT extends BrokerContract {
         } finally {
             node.stop();
         }
+    }
+
+    /**
+     * Once the node is ready: {@code count} new rooms with one message each, then {@code perRoom} more stored in
+     * each stream, never published, and the node's pub/sub connection killed — what each room should get, in order.
+     */
+    private Map<String, List<StreamOffset>> cutOffMissing(RedisBroker node, int count, int perRoom, IntFunction<String> data,
+            List<Publication> delivered) throws Exception {
+        await().atMost(TIMEOUT).until(node::isReady);
+        Map<String, List<StreamOffset>> expected = subscribeWithOneMessageEach(node, count, delivered);
+        storeMissed(expected, perRoom, data);
+        killPubSub();
+        return expected;
+    }
+
+    private void killPubSub() throws Exception {
+        redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub"));
     }
 
     /** Subscribes {@code count} new rooms and publishes one message to each: their offsets, by room, in order. */

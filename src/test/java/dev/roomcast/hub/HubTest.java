@@ -119,13 +119,23 @@ class HubTest {
         assertThat(cancelled).as("cancelled on close").containsExactly(7L, 8L, 9L, 10L);
     }
 
-    @Test
-    void aRoomMessageIsOneFrameWrittenToEveryLocalMemberAndNoOneElse() throws Exception {
+    /** Alice's and Bob's sinks, members of "r", and Carol's, a member of "other" only. */
+    private record TwoInROneElsewhere(ListSink a, ListSink b, ListSink c) {
+    }
+
+    private TwoInROneElsewhere twoInROneElsewhere() throws Exception {
         ListSink a = new ListSink(), b = new ListSink(), c = new ListSink();
         Session alice = session("c1", "alice", a), bob = session("c2", "bob", b), carol = session("c3", "carol", c);
         get(hub.join(alice, "r", false, true));
         get(hub.join(bob, "r", false, true));
         get(hub.join(carol, "other", false, true));
+        return new TwoInROneElsewhere(a, b, c);
+    }
+
+    @Test
+    void aRoomMessageIsOneFrameWrittenToEveryLocalMemberAndNoOneElse() throws Exception {
+        TwoInROneElsewhere m = twoInROneElsewhere();
+        ListSink a = m.a(), b = m.b(), c = m.c();
 
         publish("r", "1");
         assertThat(a.frames).hasSize(1);
@@ -138,11 +148,8 @@ class HubTest {
 
     @Test
     void aHistoryGapClosesTheRoomsLocalMembersWithInsufficientStateAndNoOneElse() throws Exception {
-        ListSink a = new ListSink(), b = new ListSink(), c = new ListSink();
-        Session alice = session("c1", "alice", a), bob = session("c2", "bob", b), carol = session("c3", "carol", c);
-        get(hub.join(alice, "r", false, true));
-        get(hub.join(bob, "r", false, true));
-        get(hub.join(carol, "other", false, true));
+        TwoInROneElsewhere m = twoInROneElsewhere();
+        ListSink a = m.a(), b = m.b(), c = m.c();
 
         hub.onHistoryGap("r");
         hub.onHistoryGap("nobody-here");
