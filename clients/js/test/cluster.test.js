@@ -1,5 +1,5 @@
 // Two roomcast instances on one real Redis: failover of a client when its instance is killed, a drain (1012),
-// and a Redis restart.
+// and a Redis restart (with and without persistence).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
@@ -108,6 +108,38 @@ describe('two instances on Redis', { timeout: 180000 }, () => {
     assert.ok(closes.includes(1012), `close codes seen: ${closes}`);
     assert.equal(carol.state, 'connected');
     b = await new Node('cluster-b2', nodeConfig()).start();
+  });
+
+  test('Redis restarts without persistence under a connected client: it stays connected, the next message comes with the new epoch and raises gap (epoch)', async () => {
+    // Its own Redis, without an append-only file: the restart loses the room's history and epoch.
+    const volatile = await new Redis('volatile-redis').start();
+    const node = await new Node('volatile-a', { 'quarkus.redis.hosts': `redis://127.0.0.1:${volatile.port}` }).start();
+    try {
+      const frank = client('frank', [node.url]);
+      const closes = [];
+      frank.on('state', (s, info) => { if (s === 'disconnected') closes.push(info.code); });
+      await frank.connect();
+      const room = frank.room('volatile');
+      const got = collect(room);
+      await room.join();
+      await node.publish('volatile', 'before');
+      await got.waitFor(1);
+
+      await volatile.kill();
+      await volatile.start();   // same port, empty
+      await until('a publish after the restart', async () => { await node.publish('volatile', 'after'); return true; }, 30000);
+      await got.waitFor(2, 30000);
+      assert.deepEqual(got.data(), ['before', 'after']);
+      assert.notEqual(got.messages[1].epoch, got.messages[0].epoch);
+      assert.equal(got.gaps.length, 1);
+      assert.deepEqual(got.gaps[0], { room: 'volatile', reason: 'epoch', since: got.messages[0].offset,
+        epoch: got.messages[0].epoch, newEpoch: got.messages[1].epoch, offset: null });
+      assert.deepEqual(closes, []);
+      assert.equal(frank.state, 'connected');
+    } finally {
+      await node.kill();
+      await volatile.kill();
+    }
   });
 
   test('Redis restarts: upgrades meanwhile get 503 + Retry-After and are retried; nothing published is lost', async () => {

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,8 +19,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Redis restarts (losing everything: no persistence) under two instances with connected clients and
- * steady publishing: every acknowledged message reaches every member, readiness goes DOWN and comes
- * back UP, and no client is disconnected.
+ * steady publishing: every acknowledged message reaches every member — except one Redis acknowledged in the
+ * instant it was killed, which may go with its memory, and then the member sees the room's new epoch — readiness
+ * goes DOWN and comes back UP, and no client is disconnected.
  */
 class RedisRestartIT {
 
@@ -44,20 +47,31 @@ class RedisRestartIT {
             SteadyPublisher publisher = new SteadyPublisher(publisherClient, "steady", Duration.ofMillis(20));
             await().atMost(Duration.ofSeconds(10)).until(() -> publisher.ackedCount() >= 20);
 
+            long killSent = System.nanoTime();
             redis.kill9();
             await().atMost(Duration.ofSeconds(10)).until(() -> !readyA.isUp() && !readyB.isUp());
+            long restarting = System.nanoTime(); // an ack until here came from the Redis that was killed
             redis.restart();
             await().atMost(Duration.ofSeconds(20)).until(() -> readyA.isUp() && readyB.isUp());
             int ackedAfterRestart = publisher.ackedCount();
             await().atMost(Duration.ofSeconds(20)).until(() -> publisher.ackedCount() >= ackedAfterRestart + 20);
             publisher.close();
 
-            // Everything acknowledged arrives; the end marker proves delivery caught up.
+            // Everything acknowledged arrives, except what Redis acknowledged as it died: it writes a script's
+            // reply before the PUBLISH the script made, and without persistence the stream goes with it. A member
+            // missing such a message is told by the new epoch (asserted below). The end marker proves delivery
+            // caught up.
+            Set<Integer> ackedAsRedisDied = publisher.ackedBetween(killSent, restarting);
+            Set<Integer> mustArrive = new TreeSet<>(publisher.acked);
+            mustArrive.removeAll(ackedAsRedisDied);
             publisherClient.request("{\"type\":\"publish\",\"room\":\"steady\",\"data\":{\"s\":-1}}");
+            Set<Integer> lost = new TreeSet<>();
             for (WsClient m : members) {
                 await().atMost(Duration.ofSeconds(10)).until(() -> Received.in(m, "steady").seqs().contains(-1));
                 Received r = Received.in(m, "steady");
-                assertThat(r.missing(publisher.acked)).as("acknowledged but not delivered to %s", m.user()).isEmpty();
+                assertThat(r.missing(mustArrive)).as("acknowledged but not delivered to %s", m.user()).isEmpty();
+                assertThat(r.epochs()).as("epochs seen by %s", m.user()).hasSizeGreaterThan(1);
+                lost.addAll(r.missing(publisher.acked));
                 assertThat(r.hasDuplicates()).as("duplicates at %s", m.user()).isFalse();
                 assertThat(m.isClosed()).isFalse();
             }
@@ -75,8 +89,9 @@ class RedisRestartIT {
             }
             assertThat(readyA.transitions()).containsSubsequence(200, 503, 200);
             assertThat(readyB.transitions()).containsSubsequence(200, 503, 200);
-            System.out.printf("redis restart: %d published, %d acknowledged, %d refused (unavailable)%n",
-                    publisher.published(), publisher.ackedCount(), publisher.refused.size());
+            System.out.printf("redis restart: %d published, %d acknowledged, %d refused (unavailable),"
+                            + " %s acknowledged as Redis died, %s of them lost with it%n",
+                    publisher.published(), publisher.ackedCount(), publisher.refused.size(), ackedAsRedisDied, lost);
             members.forEach(WsClient::close);
             publisherClient.close();
         }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.testing.WsClient;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +23,8 @@ final class SteadyPublisher implements AutoCloseable {
     private final Duration interval;
     final Set<Integer> acked = ConcurrentHashMap.newKeySet();
     final Set<Integer> refused = ConcurrentHashMap.newKeySet();
+    /** When each acknowledgement arrived ({@link System#nanoTime()}). */
+    private final Map<Integer, Long> ackedAt = new ConcurrentHashMap<>();
     private final AtomicInteger next = new AtomicInteger();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
@@ -42,6 +46,7 @@ final class SteadyPublisher implements AutoCloseable {
                 int seq = next.getAndIncrement();
                 JsonNode reply = client.request("{\"type\":\"publish\",\"room\":\"" + room + "\",\"data\":{\"s\":" + seq + "}}");
                 if ("ack".equals(reply.path("type").asText())) {
+                    ackedAt.put(seq, System.nanoTime());
                     acked.add(seq);
                 } else {
                     refused.add(seq);
@@ -68,6 +73,17 @@ final class SteadyPublisher implements AutoCloseable {
 
     int published() {
         return next.get();
+    }
+
+    /** The messages whose acknowledgement arrived between {@code fromNanos} and {@code toNanos}. */
+    Set<Integer> ackedBetween(long fromNanos, long toNanos) {
+        Set<Integer> seqs = new TreeSet<>();
+        ackedAt.forEach((seq, at) -> {
+            if (at >= fromNanos && at <= toNanos) {
+                seqs.add(seq);
+            }
+        });
+        return seqs;
     }
 
     int ackedCount() {
