@@ -4,7 +4,9 @@
 // a subscriber listens, and Redis is killed at a random moment. Redis writes a script's reply to the caller
 // before the PUBLISH message to the subscribers (both leave in the same write loop, the caller first), so a
 // kill between those two writes leaves a message that was acknowledged and that no subscriber received.
-// Usage: node bench/redis-kill-race.js [trials=300]   (needs redis-server on PATH; uses a free port, never 6379)
+// With --replica, a replica follows the killed Redis, as under Sentinel: a message acknowledged and received by no
+// subscriber counts as lost only if the replica does not have it either.
+// Usage: node bench/redis-kill-race.js [trials=300] [--replica]   (needs redis-server on PATH; free ports, never 6379)
 'use strict';
 const net = require('net');
 const { spawn } = require('child_process');
@@ -29,9 +31,30 @@ function connect(port) {
   });
 }
 
-async function trial() {
+/** Sends one inline command on a fresh connection; resolves with the whole first reply chunk. */
+async function command(port, cmd) {
+  const c = await connect(port);
+  return new Promise((resolve) => {
+    c.once('data', (d) => { resolve(d.toString()); c.destroy(); });
+    c.write(`${cmd}\r\n`);
+  });
+}
+
+const startRedis = (port, ...extra) =>
+  spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' });
+
+async function trial(withReplica) {
   const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = startRedis(port);
+  let replica = null;
+  let replicaPort = 0;
+  if (withReplica) {
+    replicaPort = await freePort();
+    replica = startRedis(replicaPort, '--replicaof', '127.0.0.1', String(port));
+    while (!(await command(replicaPort, 'INFO replication')).includes('master_link_status:up')) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
   const sub = await connect(port);
   const pub = await connect(port);
   const received = new Set();
@@ -64,16 +87,30 @@ async function trial() {
   publish();
   setTimeout(() => redis.kill('SIGKILL'), 50 + Math.random() * 100);
   await Promise.all([sub, pub].map((s) => new Promise((resolve) => { s.on('close', resolve); s.on('error', () => {}); })));
-  return { acked: acked.size, lost: [...acked].filter((s) => !received.has(s)) };
+  let notReceived = [...acked].filter((s) => !received.has(s));
+  let notOnReplica = [];
+  if (replica) {
+    // Entries were appended in sequence order, so the replica holds seqs 0 .. XLEN-1.
+    const replicated = Number((await command(replicaPort, 'XLEN stream')).slice(1).trim());
+    notOnReplica = [...acked].filter((s) => s >= replicated);
+    notReceived = notReceived.filter((s) => s >= replicated);
+    replica.kill('SIGKILL');
+  }
+  return { acked: acked.size, lost: notReceived, notOnReplica };
 }
 
 (async () => {
-  const trials = Number(process.argv[2]) || 300;
+  const withReplica = process.argv.includes('--replica');
+  const trials = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a))) || 300;
   let hit = 0;
+  let behind = 0;
   for (let i = 0; i < trials; i++) {
-    const r = await trial();
+    const r = await trial(withReplica);
     if (r.lost.length) hit++;
-    if (r.lost.length) console.log(`trial ${i}: ${r.acked} acknowledged, acknowledged and never received: ${r.lost.join(', ')}`);
+    if (r.notOnReplica.length) behind++;
+    if (r.lost.length) console.log(`trial ${i}: ${r.acked} acknowledged, acknowledged and lost: ${r.lost.join(', ')}`);
   }
-  console.log(`${hit} of ${trials} trials left an acknowledged message that the subscriber never received`);
+  if (withReplica) console.log(`${behind} of ${trials} trials: an acknowledged message the replica did not have`);
+  console.log(`${hit} of ${trials} trials left an acknowledged message that the subscriber never received`
+    + (withReplica ? ' and the replica did not have' : ''));
 })();

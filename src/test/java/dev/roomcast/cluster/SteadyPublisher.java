@@ -21,10 +21,10 @@ final class SteadyPublisher implements AutoCloseable {
     private final WsClient client;
     private final String room;
     private final Duration interval;
-    final Set<Integer> acked = ConcurrentHashMap.newKeySet();
-    final Set<Integer> refused = ConcurrentHashMap.newKeySet();
     /** When each acknowledgement arrived ({@link System#nanoTime()}). */
     private final Map<Integer, Long> ackedAt = new ConcurrentHashMap<>();
+    final Set<Integer> acked = ackedAt.keySet();
+    final Set<Integer> refused = ConcurrentHashMap.newKeySet();
     private final AtomicInteger next = new AtomicInteger();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
@@ -47,7 +47,6 @@ final class SteadyPublisher implements AutoCloseable {
                 JsonNode reply = client.request("{\"type\":\"publish\",\"room\":\"" + room + "\",\"data\":{\"s\":" + seq + "}}");
                 if ("ack".equals(reply.path("type").asText())) {
                     ackedAt.put(seq, System.nanoTime());
-                    acked.add(seq);
                 } else {
                     refused.add(seq);
                 }
