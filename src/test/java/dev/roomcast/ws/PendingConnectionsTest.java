@@ -78,7 +78,7 @@ class PendingConnectionsTest {
                 s.setSoTimeout(50);
                 clients.add(s);
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> closedCount(clients) == 30 - MAX_PENDING);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(closedCount(clients)).as("closed at accept").isEqualTo(30 - MAX_PENDING));
             release.countDown();
 
             // Taken up now: the ones kept are served.
