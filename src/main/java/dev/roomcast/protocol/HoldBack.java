@@ -79,9 +79,7 @@ public final class HoldBack<T> {
         }
         long size = sizeOf == null ? 0 : sizeOf.applyAsLong(item);
         if (held.size() >= maxHeld || (!held.isEmpty() && heldBytes + size > maxHeldBytes)) {
-            held.clear();
-            heldBytes = 0;
-            overflowed = true;
+            dropHeld();
             return Outcome.OVER_BOUND;
         }
         held.add(item);
@@ -102,6 +100,11 @@ public final class HoldBack<T> {
      */
     public synchronized void closeDropping() {
         close();
+        dropHeld();
+    }
+
+    /** Drops what is held, and every further live item until {@link #holdFromNow} or {@link #open}. */
+    private void dropHeld() {
         held.clear();
         heldBytes = 0;
         overflowed = true;
@@ -112,7 +115,7 @@ public final class HoldBack<T> {
      * For a caller about to read the stream from {@link #last()}, which brings back what was dropped.
      */
     public synchronized void holdFromNow() {
-        if (held != null && overflowed) {
+        if (held != null) {
             overflowed = false;
         }
     }

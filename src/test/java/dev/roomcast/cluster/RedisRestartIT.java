@@ -75,10 +75,10 @@ class RedisRestartIT {
                 assertThat(r.hasDuplicates()).as("duplicates at %s", m.user()).isFalse();
                 assertThat(m.isClosed()).isFalse();
             }
-            // The history started over with the restart: the log names the epoch the room really has now.
+            // The history started over with the restart (every member saw a new epoch, above): the log names the
+            // epoch the room really has now.
             List<String> epochs = new ArrayList<>(Received.in(members.get(0), "steady").epochs());
             String kept = epochs.get(epochs.size() - 1);
-            assertThat(epochs).as("epochs seen").hasSizeGreaterThan(1);
             for (AppInstance n : List.of(a, b)) {
                 Matcher m = EPOCH_LOG.matcher(n.logTail(3000));
                 List<String> reported = new ArrayList<>();
